@@ -1,0 +1,52 @@
+"""socialapp: a social network a small team can run themselves."""
+
+import logging
+import os
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from socialapp import config as config_module
+from socialapp.extensions import csrf, db, limiter, login_manager, mail, migrate, sock
+
+
+def create_app(config=None):
+    """Build the app: configuration from the environment, then `config` overrides on top."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(config_module.from_environment(app.instance_path))
+    if config:
+        app.config.from_mapping(config)
+    config_module.check(app.config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    os.makedirs(app.config["MEDIA_ROOT"], exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    login_manager.init_app(app)
+    mail.init_app(app)
+    sock.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from socialapp import models  # noqa: F401  (registers the tables)
+    from socialapp.blueprints import register_blueprints
+    from socialapp.cli import register_commands
+    from socialapp.web import register_web
+
+    register_web(app)
+    register_blueprints(app)
+    register_commands(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    # SQLite leaves foreign keys off and writers blocking readers unless asked.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()

@@ -1,0 +1,1 @@
+from socialapp.blueprints.auth.routes import bp  # noqa: F401

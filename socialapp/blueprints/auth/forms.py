@@ -1,0 +1,55 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+
+class RegisterForm(FlaskForm):
+    first_name = StringField("First name", validators=[DataRequired(), Length(max=50)])
+    last_name = StringField("Last name", validators=[DataRequired(), Length(max=50)])
+    username = StringField("Username", validators=[DataRequired(), Length(min=3, max=30)])
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired()])
+    confirm = PasswordField(
+        "Confirm password",
+        validators=[DataRequired(), EqualTo("password", message="The two passwords do not match.")],
+    )
+
+
+class LoginForm(FlaskForm):
+    login = StringField("Username or email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired()])
+    remember = BooleanField("Remember me")
+
+
+class EmailOnlyForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired()])
+    confirm = PasswordField(
+        "Confirm new password",
+        validators=[DataRequired(), EqualTo("password", message="The two passwords do not match.")],
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    new_password = PasswordField("New password", validators=[DataRequired()])
+    confirm = PasswordField(
+        "Confirm new password",
+        validators=[DataRequired(), EqualTo("new_password", message="The two passwords do not match.")],
+    )
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField("New email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired()])
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField("Password", validators=[DataRequired()])
+    confirm = BooleanField(
+        "I understand that my account and everything in it will be deleted",
+        validators=[DataRequired(message="Tick the box to confirm.")],
+    )

@@ -1,0 +1,202 @@
+"""Registration, email verification, log in and out, passwords, email change, deletion."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from socialapp.blueprints.auth import forms
+from socialapp.blueprints.main.routes import safe_next
+from socialapp.extensions import limiter
+from socialapp.services import accounts
+from socialapp.services.accounts import AccountError, NotVerified
+
+bp = Blueprint("auth", __name__)
+
+ACCOUNT_LIMIT = "10 per minute; 100 per hour"
+MAIL_LIMIT = "5 per minute; 20 per hour"
+
+
+def form_error(form, error):
+    """Put a service's AccountError on the field it names (or on the form) and return 422."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+    return 422
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(ACCOUNT_LIMIT, methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = forms.RegisterForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.register(
+                form.first_name.data, form.last_name.data, form.username.data, form.email.data, form.password.data
+            )
+        except AccountError as error:
+            status = form_error(form, error)
+        else:
+            return render_template("auth/check_email.html", email=user.email)
+    elif form.is_submitted():
+        status = 422
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.get("/verify/<token>")
+def verify(token):
+    user = accounts.verify_email(token)
+    if user is None:
+        flash("That confirmation link is invalid, expired or already used. Log in, or ask for a new one.", "error")
+        return redirect(url_for("auth.resend"))
+    login_user(user)
+    flash("Your email address is confirmed. Welcome!", "success")
+    return redirect(url_for("profiles.setup"))
+
+
+@bp.route("/verify/resend", methods=["GET", "POST"])
+@limiter.limit(MAIL_LIMIT, methods=["POST"])
+def resend():
+    form = forms.EmailOnlyForm(email=request.args.get("email", ""))
+    if form.validate_on_submit():
+        accounts.resend_verification(form.email.data)
+        return render_template("auth/check_email.html", email=form.email.data)
+    return render_template("auth/resend.html", form=form), 422 if form.is_submitted() else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(ACCOUNT_LIMIT, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = forms.LoginForm()
+    unverified_email = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.login.data, form.password.data)
+        except NotVerified as error:
+            form.form_errors.append(error.message)
+            unverified_email = accounts.find_by_login(form.login.data).email
+            status = 403
+        else:
+            if user is not None:
+                login_user(user, remember=form.remember.data)
+                return redirect(safe_next(request.args.get("next")))
+            form.form_errors.append("The username, email or password is not right.")
+            status = 401
+    elif form.is_submitted():
+        status = 422
+    return render_template("auth/login.html", form=form, unverified_email=unverified_email), status
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash("You are logged out.", "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(MAIL_LIMIT, methods=["POST"])
+def forgot_password():
+    form = forms.EmailOnlyForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        return render_template("auth/check_email.html", email=form.email.data, reset=True)
+    return render_template("auth/forgot.html", form=form), 422 if form.is_submitted() else 200
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(ACCOUNT_LIMIT, methods=["POST"])
+def reset_password(token):
+    user = accounts.user_for_reset(token)
+    if user is None:
+        flash("That reset link is invalid, expired or already used. Ask for a new one.", "error")
+        return redirect(url_for("auth.forgot_password"))
+    form = forms.ResetPasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(user, form.password.data)
+        except AccountError as error:
+            status = form_error(form, error)
+        else:
+            flash("Your password is changed. Log in with the new one.", "success")
+            return redirect(url_for("auth.login"))
+    elif form.is_submitted():
+        status = 422
+    return render_template("auth/reset.html", form=form), status
+
+
+@bp.get("/settings")
+@login_required
+def settings():
+    return render_settings()
+
+
+def render_settings(status=200, **forms_given):
+    context = {
+        "password_form": forms.ChangePasswordForm(prefix="pw"),
+        "email_form": forms.ChangeEmailForm(prefix="em"),
+        "delete_form": forms.DeleteAccountForm(prefix="del"),
+    }
+    context.update(forms_given)
+    return render_template("auth/settings.html", **context), status
+
+
+@bp.post("/settings/password")
+@login_required
+def change_password():
+    form = forms.ChangePasswordForm(prefix="pw")
+    if not form.validate_on_submit():
+        return render_settings(422, password_form=form)
+    try:
+        accounts.change_password(current_user, form.current_password.data, form.new_password.data)
+    except AccountError as error:
+        return render_settings(form_error(form, error), password_form=form)
+    login_user(current_user)  # the session token changed: keep this session, drop the others
+    flash("Your password is changed. Other sessions are logged out.", "success")
+    return redirect(url_for("auth.settings"))
+
+
+@bp.post("/settings/email")
+@login_required
+@limiter.limit(MAIL_LIMIT)
+def change_email():
+    form = forms.ChangeEmailForm(prefix="em")
+    if not form.validate_on_submit():
+        return render_settings(422, email_form=form)
+    try:
+        accounts.request_email_change(current_user, form.email.data, form.password.data)
+    except AccountError as error:
+        return render_settings(form_error(form, error), email_form=form)
+    flash(f"We sent a link to {current_user.pending_email}. Your email changes when you click it.", "success")
+    return redirect(url_for("auth.settings"))
+
+
+@bp.get("/settings/email/confirm/<token>")
+def confirm_email(token):
+    user = accounts.confirm_email_change(token)
+    if user is None:
+        abort(400, "That confirmation link is invalid, expired or already used.")
+    flash(f"Your email address is now {user.email}.", "success")
+    return redirect(url_for("auth.settings") if current_user.is_authenticated else url_for("auth.login"))
+
+
+@bp.post("/settings/delete")
+@login_required
+def delete_account():
+    form = forms.DeleteAccountForm(prefix="del")
+    if not form.validate_on_submit():
+        return render_settings(422, delete_form=form)
+    try:
+        accounts.delete_account(current_user._get_current_object(), form.password.data)
+    except AccountError as error:
+        return render_settings(form_error(form, error), delete_form=form)
+    logout_user()
+    flash("Your account and everything in it are deleted.", "success")
+    return redirect(url_for("main.index"))

@@ -1,0 +1,1 @@
+from socialapp.blueprints.main.routes import bp  # noqa: F401

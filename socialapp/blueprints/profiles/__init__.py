@@ -1,0 +1,1 @@
+from socialapp.blueprints.profiles.routes import bp  # noqa: F401

@@ -1,0 +1,70 @@
+"""All configuration, read from environment variables with defaults that need nothing installed."""
+
+import os
+
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+
+
+def _bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url(instance_path):
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return "sqlite:///" + os.path.join(instance_path, "socialapp.sqlite3")
+    # Hosting providers hand out postgres:// URLs; SQLAlchemy wants the driver named.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def from_environment(instance_path):
+    """Build the configuration mapping for an app whose instance folder is `instance_path`."""
+    redis_url = os.environ.get("REDIS_URL") or None
+    production = os.environ.get("SOCIALAPP_ENV", "development") == "production"
+    return {
+        "ENV_NAME": "production" if production else "development",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        # Mail: with no MAIL_SERVER, messages go to the console and to instance/outbox/.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS"),
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL"),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "socialapp <no-reply@localhost>"),
+        "MAIL_OUTBOX": os.environ.get("MAIL_OUTBOX", os.path.join(instance_path, "outbox")),
+        "MEDIA_ROOT": os.environ.get("MEDIA_ROOT", os.path.join(instance_path, "media")),
+        # Uploads: a request may carry several images; each image is checked on its own.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(25 * 1024 * 1024))),
+        "MAX_IMAGE_BYTES": int(os.environ.get("MAX_IMAGE_BYTES", str(8 * 1024 * 1024))),
+        "MAX_IMAGE_PIXELS": int(os.environ.get("MAX_IMAGE_PIXELS", str(40_000_000))),
+        "TOKEN_MAX_AGE": int(os.environ.get("TOKEN_MAX_AGE", str(48 * 3600))),
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_DURATION": 30 * 24 * 3600,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "SERVER_NAME": os.environ.get("SERVER_NAME") or None,
+    }
+
+
+def check(config):
+    """Refuse to run in production with settings that are only safe on a laptop."""
+    if config["ENV_NAME"] == "production" and config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
+        raise RuntimeError("SECRET_KEY must be set to a long random value in production.")

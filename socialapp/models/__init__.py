@@ -1,0 +1,4 @@
+"""SQLAlchemy models, one module per area. Importing this package registers every table."""
+
+from socialapp.models.accounts import User  # noqa: F401
+from socialapp.models.social import Block, Follow  # noqa: F401

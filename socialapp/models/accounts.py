@@ -1,0 +1,99 @@
+"""Accounts and profiles."""
+
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import DateTime, Index, Integer, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from socialapp.extensions import db
+from socialapp.models.base import utcnow
+
+SOCIAL_LINKS = (
+    ("website", "Website"),
+    ("github", "GitHub"),
+    ("linkedin", "LinkedIn"),
+    ("x", "X"),
+    ("facebook", "Facebook"),
+    ("instagram", "Instagram"),
+    ("youtube", "YouTube"),
+)
+
+
+def new_session_token():
+    return secrets.token_hex(8)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(30))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    first_name: Mapped[str] = mapped_column(String(50))
+    last_name: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Changing it signs out every other session (password change, account reset).
+    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
+    pending_email: Mapped[str | None] = mapped_column(String(254))
+
+    bio: Mapped[str] = mapped_column(String(160), default="")
+    about: Mapped[str] = mapped_column(Text, default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+    country: Mapped[str] = mapped_column(String(2), default="")
+    avatar_key: Mapped[str | None] = mapped_column(String(64))
+    website: Mapped[str] = mapped_column(String(300), default="")
+    github: Mapped[str] = mapped_column(String(300), default="")
+    linkedin: Mapped[str] = mapped_column(String(300), default="")
+    x: Mapped[str] = mapped_column(String(300), default="")
+    facebook: Mapped[str] = mapped_column(String(300), default="")
+    instagram: Mapped[str] = mapped_column(String(300), default="")
+    youtube: Mapped[str] = mapped_column(String(300), default="")
+
+    # Shown on every profile, so kept in the row and updated with each follow.
+    followers_count: Mapped[int] = mapped_column(Integer, default=0)
+    following_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        Index("uq_users_username_lower", func.lower(username), unique=True),
+        Index(
+            "ix_users_username_prefix",
+            func.lower(username),
+            postgresql_ops={"lower(username)": "text_pattern_ops"},
+        ),
+        Index(
+            "ix_users_first_name_prefix",
+            func.lower(first_name),
+            postgresql_ops={"lower(first_name)": "text_pattern_ops"},
+        ),
+        Index(
+            "ix_users_last_name_prefix",
+            func.lower(last_name),
+            postgresql_ops={"lower(last_name)": "text_pattern_ops"},
+        ),
+    )
+
+    @property
+    def is_verified(self):
+        return self.email_verified_at is not None
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def initials(self):
+        return ((self.first_name[:1] + self.last_name[:1]) or self.username[:1]).upper()
+
+    def social_links(self):
+        """(label, url) for each social profile the user has filled in."""
+        return [(label, getattr(self, key)) for key, label in SOCIAL_LINKS if getattr(self, key)]
+
+    def get_id(self):
+        return f"{self.id}:{self.session_token}"
+
+    def __repr__(self):
+        return f"<User {self.username}>"

@@ -1,0 +1,1 @@
+"""Domain rules as plain functions that routes, commands and tests all call."""

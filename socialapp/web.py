@@ -1,0 +1,93 @@
+"""What every page shares: the signed-in user, error pages, template helpers."""
+
+from flask import jsonify, make_response, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from socialapp.extensions import db, login_manager
+from socialapp.models import User
+
+ERROR_TEXT = {
+    400: ("Bad request", "The request could not be understood. Check what you sent and try again."),
+    401: ("Please log in", "You need to log in to see this."),
+    403: ("Not allowed", "You do not have permission to do that."),
+    404: ("Not found", "There is nothing here. The link may be broken, or the content was removed."),
+    405: ("Not allowed", "That action is not available here."),
+    413: ("Too large", "What you sent is too large. Pictures must be under the size limit."),
+    429: ("Slow down", "Too many attempts. Please wait a little and try again."),
+    500: ("Something went wrong", "An unexpected error happened on our side. Please try again."),
+}
+THEMES = ("auto", "light", "dark")
+
+
+def is_htmx():
+    """True for a request made by htmx, which wants a fragment rather than a page."""
+    return request.headers.get("HX-Request") == "true"
+
+
+@login_manager.user_loader
+def load_user(session_id):
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_token != token or not user.is_verified:
+        return None
+    return user
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    login_url = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    if is_htmx():
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = login_url
+        return response
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(error="login required"), 401
+    from flask import redirect
+
+    return redirect(login_url)
+
+
+def render_error(code, message=None):
+    title, default_message = ERROR_TEXT.get(code, ERROR_TEXT[500])
+    message = message or default_message
+    if is_htmx():
+        # Shown as a toast instead of replacing whatever the request was aimed at.
+        response = make_response(render_template("_partials/toast.html", title=title, message=message), code)
+        response.headers["HX-Retarget"] = "#toasts"
+        response.headers["HX-Reswap"] = "beforeend"
+        return response
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def register_web(app):
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        if error.code is None or error.code < 400:
+            return error
+        description = None
+        if error.code in (400, 403, 404) and error.description != type(error).description:
+            description = error.description
+        return render_error(error.code, description)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(400, "Your form expired. Reload the page and try again.")
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return render_error(500)
+
+    @app.context_processor
+    def page_globals():
+        theme = request.cookies.get("theme", "auto")
+        return {"theme": theme if theme in THEMES else "auto", "themes": THEMES, "is_htmx": is_htmx()}
+
+    @app.after_request
+    def vary_on_htmx(response):
+        # Pages and fragments share URLs, so caches must key on the header that tells them apart.
+        response.vary.add("HX-Request")
+        return response

@@ -1,0 +1,86 @@
+import subprocess
+import sys
+
+import pytest
+
+from socialapp import create_app
+
+
+def test_production_refuses_the_default_secret_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("SOCIALAPP_ENV", "production")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"MEDIA_ROOT": str(tmp_path)})
+
+
+def test_production_starts_with_a_real_secret_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("SOCIALAPP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    app = create_app({"MEDIA_ROOT": str(tmp_path)})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_database_url_from_the_environment_selects_psycopg(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.example:5432/social")
+    app = create_app({"MEDIA_ROOT": str(tmp_path)})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db.example:5432/social"
+
+
+def test_defaults_need_nothing_installed(tmp_path):
+    app = create_app({"MEDIA_ROOT": str(tmp_path)})
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert app.config["REDIS_URL"] is None
+    assert app.config["MAIL_SERVER"] is None
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_unknown_page_is_a_friendly_404(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert b"Not found" in response.data
+    assert b"<html" in response.data
+
+
+def test_errors_for_htmx_requests_come_as_a_toast(client):
+    response = client.get("/no/such/page", headers={"HX-Request": "true"})
+    assert response.status_code == 404
+    assert response.headers["HX-Retarget"] == "#toasts"
+    assert b"<html" not in response.data
+    assert b'role="alert"' in response.data
+
+
+def test_pages_about_users_need_a_login(client, make_user):
+    make_user("alice")
+    response = client.get("/u/alice")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_landing_page_for_visitors(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b"Create an account" in response.data
+
+
+def test_theme_choice_is_remembered(client):
+    response = client.post("/theme", data={"theme": "dark", "next": "/"})
+    assert response.status_code == 302
+    assert 'data-theme="dark"' in client.get("/").get_data(as_text=True)
+
+
+def test_theme_redirect_stays_on_this_site(client):
+    response = client.post("/theme", data={"theme": "dark", "next": "https://evil.example/"})
+    assert response.headers["Location"] == "/"
+
+
+def test_migrations_match_the_models(app, database_url):
+    """`flask db check` finds nothing to generate: every model change has its migration."""
+    env = {"DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No new upgrade operations detected" in result.stdout + result.stderr
