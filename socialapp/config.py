@@ -40,6 +40,8 @@ def from_environment(instance_path):
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS"),
         "MAIL_USE_SSL": _bool("MAIL_USE_SSL"),
+        # Flask-Mail suppresses sending under TESTING; tests use a real SMTP server instead.
+        "MAIL_SUPPRESS_SEND": False,
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "socialapp <no-reply@localhost>"),
         "MAIL_OUTBOX": os.environ.get("MAIL_OUTBOX", os.path.join(instance_path, "outbox")),
         "MEDIA_ROOT": os.environ.get("MEDIA_ROOT", os.path.join(instance_path, "media")),

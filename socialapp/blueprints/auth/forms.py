@@ -6,7 +6,13 @@ from wtforms.validators import DataRequired, EqualTo, Length
 class RegisterForm(FlaskForm):
     first_name = StringField("First name", validators=[DataRequired(), Length(max=50)])
     last_name = StringField("Last name", validators=[DataRequired(), Length(max=50)])
-    username = StringField("Username", validators=[DataRequired(), Length(min=3, max=30)])
+    username = StringField(
+        "Username",
+        validators=[
+            DataRequired(),
+            Length(max=30, message="Usernames are 3 to 30 characters: letters, digits and underscores."),
+        ],
+    )
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired()])
     confirm = PasswordField(
