@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from tests.support.services import CI, postgres_admin_url, postgres_available, redis_available
 
@@ -91,9 +92,9 @@ def test_config(database_url, tmp_path, **overrides):
 
 
 @pytest.fixture
-def app_overrides():
-    """Override in a test module (or with indirect parametrisation) to change the app's config."""
-    return {}
+def app_overrides(request):
+    """Config for the app: parametrise indirectly, or override the fixture in a module."""
+    return getattr(request, "param", {})
 
 
 @pytest.fixture
@@ -102,11 +103,28 @@ def app(database_url, tmp_path, app_overrides):
     from socialapp.extensions import db
 
     app = create_app(test_config(database_url, tmp_path, **app_overrides))
+    app.test_client_class = RequestScopedClient
     with app.app_context():
         yield app
         db.session.remove()
         empty_database(db)
         db.engine.dispose()
+
+
+class RequestScopedClient(FlaskClient):
+    """A test client whose every request gets its own app context, as on a real server.
+
+    Without this, requests would share the test's app context, and so its `g` (the logged-in user)
+    and its database session.
+    """
+
+    def open(self, *args, **kwargs):
+        from socialapp.extensions import db
+
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()  # the test's own session sees what the request wrote
+        return response
 
 
 @pytest.fixture

@@ -158,7 +158,7 @@ def change_password():
         accounts.change_password(current_user, form.current_password.data, form.new_password.data)
     except AccountError as error:
         return render_settings(form_error(form, error), password_form=form)
-    login_user(current_user)  # the session token changed: keep this session, drop the others
+    login_user(current_user._get_current_object())  # the session token changed: keep this session, drop the others
     flash("Your password is changed. Other sessions are logged out.", "success")
     return redirect(url_for("auth.settings"))
 
