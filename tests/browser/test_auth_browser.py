@@ -1,0 +1,66 @@
+"""Signing up, confirming the email address and logging in, clicked through in Chromium."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support.browser import log_in
+from tests.support.mail import links_in
+
+pytestmark = pytest.mark.browser
+PASSWORD = "violet tractor sings 42"
+
+
+@pytest.fixture
+def live_overrides(smtp_server):
+    host, port, _ = smtp_server
+    return {"MAIL_SERVER": host, "MAIL_PORT": port}
+
+
+def sign_up(page, live_server, username="ada", email="ada@example.com"):
+    page.goto(live_server("/"))
+    page.get_by_role("link", name="Sign up").click()
+    page.get_by_label("First name").fill("Ada")
+    page.get_by_label("Last name").fill("Lovelace")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Confirm password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+
+
+def test_sign_up_confirm_by_mail_and_land_on_profile_setup(page, live_server, smtp_server):
+    _, _, inbox = smtp_server
+    sign_up(page, live_server)
+    link = links_in(inbox.wait_for("ada@example.com"))[0]
+    page.goto(link)
+    expect(page).to_have_url(re.compile(r"/welcome$"))
+    expect(page.get_by_text("Your email address is confirmed.")).to_be_visible()
+    page.get_by_role("button", name="Account menu").click()
+    expect(page.get_by_role("link", name="My profile")).to_be_visible()
+
+
+def test_an_unverified_user_cannot_log_in(page, live_server, smtp_server):
+    _, _, inbox = smtp_server
+    sign_up(page, live_server)
+    page.goto(live_server("/login"))
+    page.get_by_label("Username or email").fill("ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_text("Confirm your email address before logging in.")).to_be_visible()
+    page.get_by_role("link", name="Send the confirmation link again").click()
+    page.get_by_role("button", name="Send the link").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    inbox.wait_for("ada@example.com")
+    assert sum("ada@example.com" in m["To"] for m in inbox.messages) == 2
+
+
+def test_log_in_and_out(page, live_server):
+    live_server.make_user("bob")
+    log_in(page, live_server, "bob")
+    page.get_by_role("button", name="Account menu").click()
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_text("You are logged out.")).to_be_visible()
+    expect(page.get_by_role("link", name="Log in")).to_be_visible()
