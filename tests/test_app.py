@@ -84,3 +84,43 @@ def test_migrations_match_the_models(app, database_url):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No new upgrade operations detected" in result.stdout + result.stderr
+
+
+def test_too_large_upload_gets_a_friendly_413(app, client):
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    response = client.post("/register", data={"first_name": "x" * 5000})
+    assert response.status_code == 413
+    assert b"Too large" in response.data
+
+
+def test_unexpected_error_gets_a_friendly_500_and_no_details(app, client):
+    def boom():
+        raise RuntimeError("secret internals")
+
+    app.add_url_rule("/boom", "boom", boom)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = client.get("/boom")
+    assert response.status_code == 500
+    assert b"Something went wrong" in response.data
+    assert b"secret internals" not in response.data
+
+
+def test_forbidden_gets_a_friendly_403(app, client):
+    from flask import abort
+
+    app.add_url_rule("/forbidden", "forbidden", lambda: abort(403))
+    response = client.get("/forbidden")
+    assert response.status_code == 403
+    assert b"Not allowed" in response.data
+
+
+def test_every_form_control_on_the_account_pages_has_a_label(client):
+    import re
+
+    for path in ("/register", "/login", "/password/forgot", "/verify/resend"):
+        html = client.get(path).get_data(as_text=True)
+        ids = re.findall(r'<input[^>]*\bid="([^"]+)"[^>]*>', html)
+        visible = [i for i in ids if i != "csrf_token"]
+        assert visible, path
+        for control_id in visible:
+            assert f'for="{control_id}"' in html, f"{path}: #{control_id} has no label"
