@@ -4,6 +4,7 @@ Every test that takes `app` (or `client`, `db_session`...) runs once per databas
 PostgreSQL when it answers (and it must answer when CI=true).
 """
 
+import contextlib
 import os
 import uuid
 
@@ -49,14 +50,20 @@ def database_url(request, tmp_path_factory):
         if CI:
             pytest.fail("PostgreSQL is required when CI=true")
         pytest.skip("PostgreSQL is not running here")
-    name = f"socialapp_test_{uuid.uuid4().hex[:12]}"
+    with new_postgres_database() as url:
+        _migrate(url)
+        yield url
+
+
+@contextlib.contextmanager
+def new_postgres_database(prefix="socialapp_test"):
+    """Create an empty PostgreSQL database with a unique name; drop it afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = admin.url.set(database=name).render_as_string(hide_password=False)
     try:
-        _migrate(url)
-        yield url
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -74,7 +81,7 @@ def empty_database(db):
                 conn.execute(table.delete())
 
 
-def test_config(database_url, tmp_path, **overrides):
+def app_config(database_url, tmp_path, **overrides):
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
@@ -102,7 +109,7 @@ def app(database_url, tmp_path, app_overrides):
     from socialapp import create_app
     from socialapp.extensions import db
 
-    app = create_app(test_config(database_url, tmp_path, **app_overrides))
+    app = create_app(app_config(database_url, tmp_path, **app_overrides))
     app.test_client_class = RequestScopedClient
     with app.app_context():
         yield app

@@ -165,9 +165,9 @@ def test_rate_limits_are_kept_in_redis_when_configured(database_url, tmp_path, m
 
     from socialapp import create_app
     from socialapp.extensions import limiter
-    from tests.conftest import test_config
+    from tests.conftest import app_config
 
-    config = test_config(database_url, tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=redis_test_url())
+    config = app_config(database_url, tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=redis_test_url())
     app = create_app(config)
     assert isinstance(limiter.storage, RedisStorage)
     limiter.reset()

@@ -6,7 +6,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import _migrate, empty_database, test_config
+from tests.conftest import _migrate, empty_database, app_config
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -74,7 +74,7 @@ def live_server(browser_database_url, tmp_path, live_overrides):
     from socialapp.extensions import db
 
     overrides = {"WTF_CSRF_ENABLED": True, **live_overrides}
-    app = create_app(test_config(browser_database_url, tmp_path, **overrides))
+    app = create_app(app_config(browser_database_url, tmp_path, **overrides))
     server = LiveServer(app)
     server.start()
     try:
