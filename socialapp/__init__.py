@@ -1,6 +1,5 @@
 """socialapp: a social network a small team can run themselves."""
 
-import logging
 import os
 
 from flask import Flask
@@ -9,6 +8,7 @@ from sqlalchemy.engine import Engine
 
 from socialapp import config as config_module
 from socialapp.extensions import csrf, db, limiter, login_manager, mail, migrate, sock
+from socialapp.observability import configure_logging
 
 
 def create_app(config=None):
@@ -20,7 +20,7 @@ def create_app(config=None):
     config_module.check(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
     os.makedirs(app.config["MEDIA_ROOT"], exist_ok=True)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))

@@ -4,6 +4,13 @@ import os
 
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"
 
+# htmx runs from our own files; style attributes carry per-user colours; media for meetings comes from blobs.
+DEFAULT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self' ws: wss:; "
+    "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
 
 def _bool(name, default=False):
     value = os.environ.get(name)
@@ -63,6 +70,10 @@ def from_environment(instance_path):
         "WTF_CSRF_TIME_LIMIT": None,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "SERVER_NAME": os.environ.get("SERVER_NAME") or None,
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json" if production else "text"),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        "CONTENT_SECURITY_POLICY": os.environ.get("CONTENT_SECURITY_POLICY", DEFAULT_CSP),
+        "HSTS": production,
     }
 
 

@@ -124,3 +124,57 @@ def test_every_form_control_on_the_account_pages_has_a_label(client):
         assert visible, path
         for control_id in visible:
             assert f'for="{control_id}"' in html, f"{path}: #{control_id} has no label"
+
+
+def test_security_headers_on_every_page(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-eval" not in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Strict-Transport-Security" not in response.headers  # only in production, behind TLS
+
+
+def test_production_sends_hsts_and_secure_cookies(monkeypatch, tmp_path):
+    monkeypatch.setenv("SOCIALAPP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    app = create_app({"MEDIA_ROOT": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    response = app.test_client().get("/healthz")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+    assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_health_endpoint_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "checks": {"database": True}}
+
+
+def test_health_endpoint_fails_when_the_database_is_gone(tmp_path):
+    app = create_app(
+        {"MEDIA_ROOT": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
+    )
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["checks"]["database"] is False
+
+
+def test_production_logs_one_json_line_per_request(monkeypatch, tmp_path):
+    import io
+    import json
+    import logging
+
+    monkeypatch.setenv("SOCIALAPP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    app = create_app({"MEDIA_ROOT": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    stream = io.StringIO()
+    from pythonjsonlogger.json import JsonFormatter
+
+    handler = next(h for h in logging.getLogger().handlers if isinstance(h.formatter, JsonFormatter))
+    handler.setStream(stream)
+    app.test_client().get("/healthz")
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    request_line = next(entry for entry in lines if entry.get("path") == "/healthz")
+    assert request_line["status"] == 200
+    assert request_line["method"] == "GET"
+    assert isinstance(request_line["duration_ms"], float)

@@ -2,9 +2,10 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from socialapp.services import health as health_checks
 from socialapp.web import THEMES
 
 bp = Blueprint("main", __name__)
@@ -23,6 +24,14 @@ def index():
     if not current_user.is_authenticated:
         return render_template("main/landing.html")
     return render_template("main/home.html")
+
+
+@bp.get("/healthz")
+def health():
+    """For load balancers and monitors: 200 when the database answers, 503 when it does not."""
+    checks = {"database": health_checks.database_ok()}
+    healthy = all(checks.values())
+    return jsonify(status="ok" if healthy else "failing", checks=checks), 200 if healthy else 503
 
 
 @bp.post("/theme")
