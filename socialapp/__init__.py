@@ -5,6 +5,7 @@ import os
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from socialapp import config as config_module
 from socialapp.extensions import csrf, db, limiter, login_manager, mail, migrate, sock
@@ -21,6 +22,11 @@ def create_app(config=None):
     os.makedirs(app.instance_path, exist_ok=True)
     os.makedirs(app.config["MEDIA_ROOT"], exist_ok=True)
     configure_logging(app)
+
+    if app.config["TRUSTED_PROXIES"]:
+        # Real client addresses (rate limits, logs) and https URLs behind nginx.
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))

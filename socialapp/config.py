@@ -70,6 +70,8 @@ def from_environment(instance_path):
         "WTF_CSRF_TIME_LIMIT": None,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "SERVER_NAME": os.environ.get("SERVER_NAME") or None,
+        # How many reverse proxies (nginx, a load balancer) stand in front and set X-Forwarded-*.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json" if production else "text"),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "CONTENT_SECURITY_POLICY": os.environ.get("CONTENT_SECURITY_POLICY", DEFAULT_CSP),

@@ -178,3 +178,12 @@ def test_production_logs_one_json_line_per_request(monkeypatch, tmp_path):
     assert request_line["status"] == 200
     assert request_line["method"] == "GET"
     assert isinstance(request_line["duration_ms"], float)
+
+
+def test_behind_a_trusted_proxy_the_client_address_comes_from_x_forwarded_for(tmp_path):
+    from flask import request
+
+    app = create_app({"MEDIA_ROOT": str(tmp_path), "TRUSTED_PROXIES": 1, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app.add_url_rule("/addr", "addr", lambda: f"{request.remote_addr} {request.scheme}")
+    response = app.test_client().get("/addr", headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"})
+    assert response.get_data(as_text=True) == "203.0.113.9 https"
