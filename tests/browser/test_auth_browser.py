@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from tests.support.browser import log_in
 from tests.support.mail import links_in
+from tests.support.pictures import picture_bytes
 
 pytestmark = pytest.mark.browser
 PASSWORD = "violet tractor sings 42"
@@ -31,15 +32,38 @@ def sign_up(page, live_server, username="ada", email="ada@example.com"):
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
 
 
-def test_sign_up_confirm_by_mail_and_land_on_profile_setup(page, live_server, smtp_server):
+def test_sign_up_confirm_by_mail_set_up_profile_with_a_picture(page, live_server, smtp_server, tmp_path):
     _, _, inbox = smtp_server
     sign_up(page, live_server)
     link = links_in(inbox.wait_for("ada@example.com"))[0]
     page.goto(link)
     expect(page).to_have_url(re.compile(r"/welcome$"))
     expect(page.get_by_text("Your email address is confirmed.")).to_be_visible()
-    page.get_by_role("button", name="Account menu").click()
-    expect(page.get_by_role("link", name="My profile")).to_be_visible()
+    expect(page.get_by_role("heading", name="Set up your profile")).to_be_visible()
+    picture = tmp_path / "me.png"
+    picture.write_bytes(picture_bytes("PNG", size=(500, 400), color=(20, 120, 200)))
+    page.get_by_label("Profile picture").set_input_files(str(picture))
+    page.get_by_label("Bio").fill("Writes the first programs")
+    page.get_by_label("Country").select_option(label="United Kingdom")
+    page.get_by_role("button", name="Save profile").click()
+    expect(page).to_have_url(re.compile(r"/u/ada$"))
+    expect(page.get_by_text("Writes the first programs")).to_be_visible()
+    avatar = page.get_by_role("article").get_by_role("img", name="Ada Lovelace")
+    expect(avatar).to_be_visible()
+    assert avatar.evaluate("img => img.tagName === 'IMG' && img.complete && img.naturalWidth === 256")
+
+
+def test_a_bad_picture_keeps_the_rest_of_the_profile_form(page, live_server, tmp_path):
+    live_server.make_user("bob")
+    log_in(page, live_server, "bob")
+    page.goto(live_server("/settings/profile"))
+    bad = tmp_path / "notes.jpg"
+    bad.write_text("just text")
+    page.get_by_label("Bio").fill("Typed before the upload failed")
+    page.get_by_label("Profile picture").set_input_files(str(bad))
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_text("That file is not a picture we can read.")).to_be_visible()
+    expect(page.get_by_label("Bio")).to_have_value("Typed before the upload failed")
 
 
 def test_an_unverified_user_cannot_log_in(page, live_server, smtp_server):
