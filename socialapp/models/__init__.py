@@ -1,4 +1,5 @@
 """SQLAlchemy models, one module per area. Importing this package registers every table."""
 
 from socialapp.models.accounts import User  # noqa: F401
+from socialapp.models.chat import Conversation, ConversationMember, Message  # noqa: F401
 from socialapp.models.social import Block, Follow  # noqa: F401
