@@ -5,7 +5,9 @@ def register_blueprints(app):
     from socialapp.blueprints.auth import bp as auth_bp
     from socialapp.blueprints.main import bp as main_bp
     from socialapp.blueprints.profiles import bp as profiles_bp
+    from socialapp.blueprints.social import bp as social_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(profiles_bp)
+    app.register_blueprint(social_bp)

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user, login_required
 
 from socialapp.blueprints.profiles.forms import ProfileForm
-from socialapp.services import accounts, images, profiles
+from socialapp.services import accounts, images, profiles, social
 from socialapp.services.visibility import is_blocked_between
 
 bp = Blueprint("profiles", __name__)
@@ -24,7 +24,12 @@ def visible_user_or_404(username):
 @login_required
 def show(username):
     user = visible_user_or_404(username)
-    return render_template("profiles/show.html", user=user, country_name=profiles.country_name(user.country))
+    return render_template(
+        "profiles/show.html",
+        user=user,
+        country_name=profiles.country_name(user.country),
+        following_ids=social.following_ids(current_user.id, [user.id]),
+    )
 
 
 def save_profile(form, fields):

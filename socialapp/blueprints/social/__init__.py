@@ -1,0 +1,1 @@
+from socialapp.blueprints.social.routes import bp  # noqa: F401

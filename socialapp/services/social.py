@@ -1,0 +1,214 @@
+"""The social graph: follow, unfollow, block, lists of followers, suggestions and people search."""
+
+from datetime import datetime
+
+from sqlalchemy import delete, desc, func, or_, select, true, tuple_, update
+
+from socialapp.extensions import db
+from socialapp.models import Block, Follow, User
+from socialapp.services.visibility import hidden_user_ids, is_blocked_between, visible_to
+from socialapp.signals import account_deleting
+
+PAGE_SIZE = 20
+
+
+class SocialError(ValueError):
+    """A request the graph refuses; `status` is the HTTP status to answer with."""
+
+    def __init__(self, message, status=400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def _check_other(user, other, action):
+    if other is None:
+        raise SocialError("There is no such person.", 404)
+    if other.id == user.id:
+        raise SocialError(f"You cannot {action} yourself.", 400)
+
+
+def is_following(follower_id, followed_id):
+    return db.session.get(Follow, (follower_id, followed_id)) is not None
+
+
+def _change_counts(follower_id, followed_id, step):
+    db.session.execute(update(User).where(User.id == follower_id).values(following_count=User.following_count + step))
+    db.session.execute(update(User).where(User.id == followed_id).values(followers_count=User.followers_count + step))
+
+
+def follow(user, other):
+    """`user` follows `other`. Following twice is harmless. Refused (404) across a block."""
+    _check_other(user, other, "follow")
+    if is_blocked_between(user.id, other.id):
+        raise SocialError("There is no such person.", 404)
+    if is_following(user.id, other.id):
+        return False
+    db.session.add(Follow(follower_id=user.id, followed_id=other.id))
+    db.session.flush()
+    _change_counts(user.id, other.id, +1)
+    db.session.commit()
+    return True
+
+
+def _remove_follow(follower_id, followed_id):
+    removed = db.session.execute(
+        delete(Follow).where(Follow.follower_id == follower_id, Follow.followed_id == followed_id)
+    ).rowcount
+    if removed:
+        _change_counts(follower_id, followed_id, -1)
+    return bool(removed)
+
+
+def unfollow(user, other):
+    """`user` stops following `other`. Unfollowing someone not followed is harmless."""
+    _check_other(user, other, "unfollow")
+    removed = _remove_follow(user.id, other.id)
+    db.session.commit()
+    return removed
+
+
+def block(user, other):
+    """`user` blocks `other`: follows both ways end, and each is hidden from the other everywhere."""
+    _check_other(user, other, "block")
+    if db.session.get(Block, (user.id, other.id)) is None:
+        db.session.add(Block(blocker_id=user.id, blocked_id=other.id))
+    _remove_follow(user.id, other.id)
+    _remove_follow(other.id, user.id)
+    db.session.commit()
+
+
+def unblock(user, other):
+    _check_other(user, other, "unblock")
+    db.session.execute(delete(Block).where(Block.blocker_id == user.id, Block.blocked_id == other.id))
+    db.session.commit()
+
+
+def blocked_users(user):
+    """Whom `user` blocks, most recent first."""
+    stmt = (
+        select(User)
+        .join(Block, Block.blocked_id == User.id)
+        .where(Block.blocker_id == user.id)
+        .order_by(Block.created_at.desc())
+    )
+    return db.session.scalars(stmt).all()
+
+
+def following_ids(viewer_id, user_ids):
+    """Which of `user_ids` the viewer follows, in one query."""
+    if not user_ids:
+        return set()
+    stmt = select(Follow.followed_id).where(Follow.follower_id == viewer_id, Follow.followed_id.in_(user_ids))
+    return set(db.session.scalars(stmt))
+
+
+def encode_cursor(created_at, user_id):
+    return f"{created_at.isoformat()}_{user_id}"
+
+
+def decode_cursor(cursor):
+    """(created_at, id) from a cursor string, or None when absent or malformed."""
+    try:
+        stamp, _, user_id = (cursor or "").rpartition("_")
+        return datetime.fromisoformat(stamp), int(user_id)
+    except ValueError:
+        return None
+
+
+def _follow_list(viewer, user, direction, cursor, limit):
+    if direction == "followers":
+        other_col, own_col = Follow.follower_id, Follow.followed_id
+    else:
+        other_col, own_col = Follow.followed_id, Follow.follower_id
+    stmt = (
+        select(User, Follow.created_at)
+        .join(Follow, other_col == User.id)
+        .where(own_col == user.id, visible_to(viewer.id, User.id))
+        .order_by(desc(Follow.created_at), desc(other_col))
+        .limit(limit + 1)
+    )
+    position = decode_cursor(cursor)
+    if position:
+        stmt = stmt.where(tuple_(Follow.created_at, other_col) < position)
+    rows = db.session.execute(stmt).all()
+    page = rows[:limit]
+    next_cursor = encode_cursor(page[-1][1], page[-1][0].id) if len(rows) > limit else None
+    return [row[0] for row in page], next_cursor
+
+
+def followers_page(viewer, user, cursor=None, limit=PAGE_SIZE):
+    """(users, next_cursor): people following `user`, newest follow first, hiding blocks with the viewer."""
+    return _follow_list(viewer, user, "followers", cursor, limit)
+
+
+def following_page(viewer, user, cursor=None, limit=PAGE_SIZE):
+    """(users, next_cursor): people `user` follows, newest first, hiding blocks with the viewer."""
+    return _follow_list(viewer, user, "following", cursor, limit)
+
+
+def suggestions(viewer, limit=10):
+    """People to follow: friends of friends ranked by mutual connections, then the most followed.
+
+    Never the viewer, people they follow, or anyone in a block with them either way.
+    """
+    mine = select(Follow.followed_id).where(Follow.follower_id == viewer.id)
+    excluded = or_(User.id == viewer.id, User.id.in_(mine), User.id.in_(hidden_user_ids(viewer.id)))
+    second = Follow.__table__.alias("second")
+    mutual = (
+        select(second.c.followed_id.label("user_id"), func.count().label("mutual"))
+        .where(second.c.follower_id.in_(mine))
+        .group_by(second.c.followed_id)
+        .subquery()
+    )
+    ranked = (
+        select(User, mutual.c.mutual)
+        .join(mutual, mutual.c.user_id == User.id)
+        .where(~excluded, User.email_verified_at.is_not(None))
+        .order_by(mutual.c.mutual.desc(), User.followers_count.desc(), User.id)
+        .limit(limit)
+    )
+    result = [(user, count) for user, count in db.session.execute(ranked)]
+    if len(result) < limit:
+        taken = [user.id for user, _ in result]
+        others = (
+            select(User)
+            .where(~excluded, User.email_verified_at.is_not(None), User.id.not_in(taken) if taken else true())
+            .order_by(User.followers_count.desc(), User.id)
+            .limit(limit - len(result))
+        )
+        result += [(user, 0) for user in db.session.scalars(others)]
+    return result
+
+
+def _escape_like(text):
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_people(viewer, query, limit=20):
+    """Verified people whose username, first or last name starts with `query`, ignoring case."""
+    query = (query or "").strip().lstrip("@").lower()[:50]
+    if not query:
+        return []
+    prefix = _escape_like(query) + "%"
+    matches = or_(
+        func.lower(User.username).like(prefix, escape="\\"),
+        func.lower(User.first_name).like(prefix, escape="\\"),
+        func.lower(User.last_name).like(prefix, escape="\\"),
+    )
+    stmt = (
+        select(User)
+        .where(matches, User.email_verified_at.is_not(None), visible_to(viewer.id, User.id))
+        .order_by((func.lower(User.username) == query).desc(), User.followers_count.desc(), User.id)
+        .limit(limit)
+    )
+    return db.session.scalars(stmt).all()
+
+
+@account_deleting.connect
+def _fix_counts_of_others(sender, user, **extra):
+    # The follows rows go with the account (ON DELETE CASCADE); the counters on other rows must follow.
+    followed = select(Follow.followed_id).where(Follow.follower_id == user.id)
+    followers = select(Follow.follower_id).where(Follow.followed_id == user.id)
+    db.session.execute(update(User).where(User.id.in_(followed)).values(followers_count=User.followers_count - 1))
+    db.session.execute(update(User).where(User.id.in_(followers)).values(following_count=User.following_count - 1))
