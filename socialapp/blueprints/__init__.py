@@ -3,6 +3,7 @@
 
 def register_blueprints(app):
     from socialapp.blueprints.auth import bp as auth_bp
+    from socialapp.blueprints.chat import bp as chat_bp
     from socialapp.blueprints.main import bp as main_bp
     from socialapp.blueprints.profiles import bp as profiles_bp
     from socialapp.blueprints.social import bp as social_bp
@@ -11,3 +12,4 @@ def register_blueprints(app):
     app.register_blueprint(auth_bp)
     app.register_blueprint(profiles_bp)
     app.register_blueprint(social_bp)
+    app.register_blueprint(chat_bp)

@@ -1,0 +1,1 @@
+from socialapp.blueprints.chat.routes import bp  # noqa: F401

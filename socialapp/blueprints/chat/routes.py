@@ -1,0 +1,179 @@
+"""Chat: the people and conversations list, a conversation, sending, reading, typing, deleting."""
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from socialapp.extensions import limiter
+from socialapp.services import chat
+from socialapp.services.chat import ChatError
+from socialapp.web import is_htmx
+
+bp = Blueprint("chat", __name__, url_prefix="/chat")
+
+PRESENCE_FILTERS = ("all", "online", "offline")
+TYPING_LIMIT = "40/minute"
+
+
+@bp.app_template_global()
+def chat_unread_count():
+    """The number on the Chat link in the navigation."""
+    if not current_user.is_authenticated:
+        return 0
+    return chat.unread_total(current_user.id)
+
+
+@bp.app_template_global()
+def chat_seen(member):
+    """True when the other member has read the viewer's newest message."""
+    return chat.seen_by_other(member)
+
+
+@bp.context_processor
+def chat_context():
+    return {"viewer": current_user, "push": False, "page_size": chat.PAGE_SIZE}
+
+
+def _int_arg(name):
+    value = request.values.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def partner_or_abort(username):
+    """The user named in the URL, if the viewer may chat with them; a 4xx page or toast otherwise."""
+    try:
+        return chat.chat_partner(current_user.id, chat.user_by_username(username))
+    except ChatError as error:
+        abort(error.status, error.message)
+
+
+def _people(template="chat/_user_list.html", **context):
+    presence = request.args.get("presence", "all")
+    presence = presence if presence in PRESENCE_FILTERS else "all"
+    query = request.args.get("q", "")[:100]
+    users, online, cursor = chat.people_page(current_user.id, query, presence, request.args.get("after"))
+    return render_template(
+        template, users=users, online=online, cursor=cursor, presence=presence, query=query, **context
+    )
+
+
+@bp.get("/")
+@login_required
+def index():
+    if is_htmx() and request.args.get("list") == "people":
+        return _people()
+    if is_htmx() and request.args.get("list") == "people-rows":
+        return _people("chat/_user_rows.html")
+    return _people("chat/index.html", conversations=chat.conversations_for(current_user.id))
+
+
+@bp.get("/conversations")
+@login_required
+def conversations():
+    rows = chat.conversations_for(current_user.id, before=_int_arg("before"))
+    return render_template("chat/_conversation_page.html", conversations=rows)
+
+
+@bp.get("/<username>")
+@login_required
+def conversation(username):
+    other = partner_or_abort(username)
+    member = chat.membership(current_user.id, other.id)
+    before = _int_arg("before")
+    messages, more = chat.history(member.conversation_id, before_id=before) if member else ([], False)
+    if member and before is None:
+        chat.mark_read(member)
+    return render_template(
+        "chat/conversation.html",
+        other=other,
+        member=member,
+        messages=messages,
+        more=more,
+        online=chat.online_ids([other.id]),
+        body="",
+    )
+
+
+@bp.get("/<username>/messages")
+@login_required
+def messages(username):
+    """Older messages (before=<id>, for scrolling up) or newer ones (after=<id>, after a reconnect)."""
+    other = partner_or_abort(username)
+    member = chat.membership(current_user.id, other.id)
+    after = _int_arg("after")
+    if after is not None:
+        found = chat.messages_after(member.conversation_id, after) if member else []
+        if member and found:
+            chat.mark_read(member, found[-1].id)
+        return render_template("chat/_caught_up.html", other=other, member=member, messages=found, after=after)
+    if member is None:
+        return render_template("chat/_older.html", other=other, messages=[], more=False)
+    older, more = chat.history(member.conversation_id, before_id=_int_arg("before"))
+    return render_template("chat/_older.html", other=other, messages=older, more=more)
+
+
+@bp.post("/<username>/messages")
+@login_required
+def send(username):
+    other = chat.user_by_username(username)
+    body = request.form.get("body", "")
+    try:
+        message = chat.send_message(current_user, other, body)
+    except ChatError as error:
+        if error.status != 422:
+            abort(error.status, error.message)
+        return _composer_error(other, body, error.message)
+    if not is_htmx():
+        return redirect(url_for(".conversation", username=other.username))
+    member = chat.membership(current_user.id, other.id)
+    return render_template("chat/_sent.html", other=other, member=member, message=message)
+
+
+def _composer_error(other, body, error):
+    """The form again with what was typed and why it was refused (422), as a fragment or a page."""
+    if is_htmx():
+        return render_template("chat/_composer.html", other=other, body=body, error=error), 422
+    member = chat.membership(current_user.id, other.id)
+    messages, more = chat.history(member.conversation_id) if member else ([], False)
+    page = render_template(
+        "chat/conversation.html",
+        other=other,
+        member=member,
+        messages=messages,
+        more=more,
+        online=chat.online_ids([other.id]),
+        body=body,
+        error=error,
+    )
+    return page, 422
+
+
+@bp.post("/<username>/read")
+@login_required
+def read(username):
+    other = partner_or_abort(username)
+    member = chat.membership(current_user.id, other.id)
+    if member is not None:
+        chat.mark_read(member, _int_arg("upto"))
+    return "", 204
+
+
+@bp.post("/<username>/typing")
+@login_required
+@limiter.limit(TYPING_LIMIT, key_func=lambda: f"chat-typing:{current_user.id}")
+def typing(username):
+    other = partner_or_abort(username)
+    chat.typing(current_user, other)
+    return "", 204
+
+
+@bp.post("/messages/<int:message_id>/delete")
+@login_required
+def delete(message_id):
+    try:
+        message = chat.delete_message(current_user, message_id)
+    except ChatError as error:
+        abort(error.status, error.message)
+    if is_htmx():
+        return render_template("chat/_message.html", message=message)
+    other = chat.partner_in(current_user.id, message.conversation_id)
+    return redirect(url_for(".conversation", username=other.username))

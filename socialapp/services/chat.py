@@ -1,0 +1,358 @@
+"""Chat: one-on-one conversations, messages, read positions, and the live events they publish.
+
+Every message is committed before anyone hears of it; the events published afterwards are only a
+doorbell, and a page that reconnects asks for the messages after the last id it has.
+"""
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from socialapp.extensions import db
+from socialapp.models import User
+from socialapp.models.base import utcnow
+from socialapp.models.chat import Conversation, ConversationMember, Message
+from socialapp.services.visibility import is_blocked_between, visible_to
+
+MAX_MESSAGE_LENGTH = 2000
+PAGE_SIZE = 30
+CATCH_UP_LIMIT = 200
+PRESENCE_SCAN_SIZE = 500
+PRESENCE_SCAN_BATCHES = 10
+
+
+class ChatError(ValueError):
+    """A chat rule was broken; `status` is the HTTP status that fits."""
+
+    def __init__(self, message, status=422):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def clean_body(body):
+    """The message text to store, or ChatError when it is empty or too long."""
+    body = (body or "").strip()
+    if not body:
+        raise ChatError("Write a message before sending.")
+    if len(body) > MAX_MESSAGE_LENGTH:
+        raise ChatError(f"Messages are limited to {MAX_MESSAGE_LENGTH:,} characters; this one has {len(body):,}.")
+    return body
+
+
+def chat_partner(viewer_id, user):
+    """`user` if `viewer_id` may chat with them; ChatError otherwise (unknown, blocked or oneself)."""
+    if user is None or not user.is_verified:
+        raise ChatError("There is no such user.", 404)
+    if user.id == viewer_id:
+        raise ChatError("You cannot send messages to yourself.", 400)
+    if is_blocked_between(viewer_id, user.id):
+        raise ChatError("You cannot send messages to this user.", 403)
+    return user
+
+
+def find_conversation(a_id, b_id):
+    """The conversation between two users, or None."""
+    low, high = sorted((a_id, b_id))
+    return db.session.scalar(
+        select(Conversation).where(Conversation.user_low_id == low, Conversation.user_high_id == high)
+    )
+
+
+def _get_or_create_conversation(a_id, b_id):
+    conversation = find_conversation(a_id, b_id)
+    if conversation is not None:
+        return conversation
+    low, high = sorted((a_id, b_id))
+    try:
+        # A savepoint, so losing a race to the other member's first message keeps the outer transaction.
+        with db.session.begin_nested():
+            conversation = Conversation(user_low_id=low, user_high_id=high)
+            db.session.add(conversation)
+            db.session.flush()
+            db.session.add_all(
+                [
+                    ConversationMember(conversation_id=conversation.id, user_id=a_id, other_user_id=b_id),
+                    ConversationMember(conversation_id=conversation.id, user_id=b_id, other_user_id=a_id),
+                ]
+            )
+    except IntegrityError:
+        conversation = find_conversation(a_id, b_id)
+    return conversation
+
+
+def send_message(sender, recipient, body):
+    """Save a message from `sender` to `recipient`, notify them, and publish it after commit.
+
+    Raises ChatError (nothing saved) for an empty or oversized body, or a recipient one may not write to.
+    """
+    chat_partner(sender.id, recipient)
+    body = clean_body(body)
+    try:
+        conversation = _get_or_create_conversation(sender.id, recipient.id)
+        message = Message(conversation_id=conversation.id, sender_id=sender.id, body=body, created_at=utcnow())
+        db.session.add(message)
+        db.session.flush()
+        db.session.execute(
+            update(ConversationMember)
+            .where(ConversationMember.conversation_id == conversation.id)
+            .values(last_message_id=message.id)
+        )
+        # One's own message counts as read, so it never shows as unread in one's other tabs.
+        db.session.execute(
+            update(ConversationMember)
+            .where(ConversationMember.conversation_id == conversation.id, ConversationMember.user_id == sender.id)
+            .values(last_read_message_id=message.id)
+        )
+        _notify(recipient.id, sender.id, conversation.id)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    _publish_message(conversation, message.id)
+    return message
+
+
+def delete_message(user, message_id):
+    """Delete `user`'s own message: its text is erased and both sides see it as deleted."""
+    message = db.session.get(Message, message_id)
+    if message is None or not _is_member(user.id, message.conversation_id):
+        raise ChatError("There is no such message.", 404)
+    if message.sender_id != user.id:
+        raise ChatError("You can only delete your own messages.", 403)
+    if message.deleted_at is None:
+        message.deleted_at = utcnow()
+        message.body = ""
+        db.session.commit()
+        _publish_message(db.session.get(Conversation, message.conversation_id), message.id)
+    return message
+
+
+def _is_member(user_id, conversation_id):
+    return db.session.get(ConversationMember, (conversation_id, user_id)) is not None
+
+
+def membership(viewer_id, other_id):
+    """The viewer's side of their conversation with `other_id`, or None if they have not talked yet."""
+    conversation = find_conversation(viewer_id, other_id)
+    if conversation is None:
+        return None
+    return db.session.get(ConversationMember, (conversation.id, viewer_id))
+
+
+def history(conversation_id, before_id=None, limit=PAGE_SIZE):
+    """Up to `limit` messages older than `before_id` (newest page when None), oldest first,
+    and whether older ones remain."""
+    stmt = select(Message).where(Message.conversation_id == conversation_id)
+    if before_id is not None:
+        stmt = stmt.where(Message.id < before_id)
+    rows = list(db.session.scalars(stmt.order_by(Message.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    return rows[:limit][::-1], more
+
+
+def messages_after(conversation_id, after_id, limit=CATCH_UP_LIMIT):
+    """Messages newer than `after_id`, oldest first: what a page that reconnects has missed."""
+    stmt = (
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.id > after_id)
+        .order_by(Message.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def mark_read(member, up_to_id=None):
+    """Move `member`'s read position forward to `up_to_id` (or the newest message); never backwards.
+
+    Publishes the change to the other member ("Seen") and to the reader's other tabs (badges)."""
+    newest = member.last_message_id
+    target = newest if up_to_id is None else min(int(up_to_id), newest)
+    if target <= member.last_read_message_id:
+        return False
+    member.last_read_message_id = target
+    db.session.commit()
+    _publish_read(member)
+    return True
+
+
+def seen_by_other(member):
+    """True when the newest message is the viewer's own and the other member has read it."""
+    if not member or not member.last_message_id:
+        return False
+    other = db.session.get(ConversationMember, (member.conversation_id, member.other_user_id))
+    last = db.session.get(Message, member.last_message_id)
+    return last is not None and last.sender_id == member.user_id and other.last_read_message_id >= last.id
+
+
+def _unread_counts_stmt(user_id):
+    return (
+        select(ConversationMember.conversation_id, func.count(Message.id).label("unread"))
+        .join(
+            Message,
+            and_(
+                Message.conversation_id == ConversationMember.conversation_id,
+                Message.id > ConversationMember.last_read_message_id,
+                Message.sender_id == ConversationMember.other_user_id,
+                Message.deleted_at.is_(None),
+            ),
+        )
+        .where(ConversationMember.user_id == user_id, visible_to(user_id, ConversationMember.other_user_id))
+        .group_by(ConversationMember.conversation_id)
+    )
+
+
+def unread_total(user_id):
+    """How many messages from others `user_id` has not read, over all conversations: the chat badge."""
+    counts = _unread_counts_stmt(user_id).subquery()
+    return db.session.scalar(select(func.coalesce(func.sum(counts.c.unread), 0))) or 0
+
+
+def unread_in(member):
+    """Unread messages for one member of one conversation."""
+    stmt = select(func.count(Message.id)).where(
+        Message.conversation_id == member.conversation_id,
+        Message.id > member.last_read_message_id,
+        Message.sender_id == member.other_user_id,
+        Message.deleted_at.is_(None),
+    )
+    return db.session.scalar(stmt) or 0
+
+
+def conversations_for(user_id, before=None, limit=PAGE_SIZE):
+    """The user's conversations, most recent first, as (member, other user, last message, unread count).
+
+    Three queries whatever the length; `before` is the last_message_id cursor of the previous page."""
+    stmt = (
+        select(ConversationMember, User, Message)
+        .join(User, User.id == ConversationMember.other_user_id)
+        .join(Message, Message.id == ConversationMember.last_message_id)
+        .where(ConversationMember.user_id == user_id, visible_to(user_id, ConversationMember.other_user_id))
+        .order_by(ConversationMember.last_message_id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        stmt = stmt.where(ConversationMember.last_message_id < before)
+    rows = db.session.execute(stmt).all()
+    ids = [member.conversation_id for member, _, _ in rows]
+    unread = {}
+    if ids:
+        counts = _unread_counts_stmt(user_id).where(ConversationMember.conversation_id.in_(ids))
+        unread = dict(db.session.execute(counts).all())
+    return [(member, other, last, unread.get(member.conversation_id, 0)) for member, other, last in rows]
+
+
+def conversation_row(user_id, other_id):
+    """One entry of `conversations_for`, for the conversation with `other_id`, or None."""
+    member = membership(user_id, other_id)
+    if member is None or not member.last_message_id:
+        return None
+    return member, db.session.get(User, other_id), db.session.get(Message, member.last_message_id), unread_in(member)
+
+
+def chat_users(viewer_id, query="", only_ids=None, exclude_ids=None, after=None, limit=50):
+    """Verified users the viewer may chat with (no block either way), by username, filtered by a
+    name prefix; `only_ids`/`exclude_ids` narrow to online or offline people; `after` is a username cursor."""
+    stmt = select(User).where(User.id != viewer_id, User.email_verified_at.is_not(None), visible_to(viewer_id, User.id))
+    query = (query or "").strip().lower()
+    if query:
+        pattern = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(
+            or_(
+                func.lower(User.username).like(pattern, escape="\\"),
+                func.lower(User.first_name).like(pattern, escape="\\"),
+                func.lower(User.last_name).like(pattern, escape="\\"),
+            )
+        )
+    if only_ids is not None:
+        stmt = stmt.where(User.id.in_(list(only_ids) or [0]))
+    if exclude_ids:
+        stmt = stmt.where(User.id.not_in(list(exclude_ids)))
+    if after:
+        stmt = stmt.where(func.lower(User.username) > after.lower())
+    rows = list(db.session.scalars(stmt.order_by(func.lower(User.username)).limit(limit + 1)))
+    return rows[:limit], len(rows) > limit
+
+
+def people_page(viewer_id, query, presence, after, limit=50):
+    """One page of the people list: (users, ids of those online, cursor for the next page or None).
+
+    Presence lives outside the database, so the online and offline filters walk the users by name in
+    batches and keep those that match, up to a bounded number of batches per page."""
+    if presence == "all":
+        users, more = chat_users(viewer_id, query, after=after, limit=limit)
+        return users, online_ids([u.id for u in users]), (users[-1].username if more else None)
+    want_online = presence == "online"
+    found, online, cursor = [], set(), after
+    for _ in range(PRESENCE_SCAN_BATCHES):
+        batch, more = chat_users(viewer_id, query, after=cursor, limit=PRESENCE_SCAN_SIZE)
+        batch_online = online_ids([u.id for u in batch])
+        for user in batch:
+            if (user.id in batch_online) == want_online:
+                found.append(user)
+                online |= {user.id} & batch_online
+            if len(found) == limit:
+                return found, online, user.username
+        if not more:
+            return found, online, None
+        cursor = batch[-1].username
+    return found, online, cursor
+
+
+def online_ids(user_ids):
+    """The subset of `user_ids` with a socket open somewhere."""
+    if not user_ids:
+        return set()
+    try:
+        from socialapp.realtime import online_users
+    except ImportError:
+        return set()
+    return set(online_users(user_ids))
+
+
+def partner_in(user_id, conversation_id):
+    """The other member of a conversation `user_id` belongs to."""
+    member = db.session.get(ConversationMember, (conversation_id, user_id))
+    return db.session.get(User, member.other_user_id) if member else None
+
+
+def user_by_username(username):
+    """The user with this username (any case), or None."""
+    return db.session.scalar(select(User).where(func.lower(User.username) == (username or "").lower()))
+
+
+def typing(user, other):
+    """Tell `other` that `user` is typing to them (nothing is stored)."""
+    chat_partner(user.id, other)
+    _publish([other.id], "chat_typing", user_id=user.id)
+
+
+# Live events: a kind and ids only; each viewer's socket renders its own fragment from the database.
+
+
+def _publish(user_ids, kind, **ids):
+    try:
+        from socialapp.realtime import publish
+    except ImportError:
+        return
+
+    for user_id in user_ids:
+        publish(user_id, kind, **ids)
+
+
+def _publish_message(conversation, message_id):
+    users = (conversation.user_low_id, conversation.user_high_id)
+    _publish(users, "chat_message", message_id=message_id)
+
+
+def _publish_read(member):
+    _publish([member.other_user_id], "chat_seen", user_id=member.user_id)
+    _publish([member.user_id], "chat_read", user_id=member.other_user_id)
+
+
+def _notify(recipient_id, sender_id, conversation_id):
+    try:
+        from socialapp.services.notifications import notify
+    except ImportError:
+        return
+
+    notify(recipient_id, sender_id, "message", subject_type="conversation", subject_id=conversation_id)
