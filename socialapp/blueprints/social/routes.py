@@ -27,12 +27,17 @@ def target_user(username, allow_blocked=False):
     return user
 
 
-def graph_action(action, username):
-    user = target_user(username)
+def apply(action, user):
+    """Run a graph service action by the viewer on `user`, turning its refusal into an HTTP error."""
     try:
         action(current_user, user)
     except social.SocialError as error:
         abort(error.status, error.message)
+
+
+def graph_action(action, username):
+    user = target_user(username)
+    apply(action, user)
     if is_htmx():
         following = social.is_following(current_user.id, user.id)
         db_user = accounts.find_by_username(username)  # counts as they are after the change
@@ -63,10 +68,7 @@ def block(username):
     user = target_user(username, allow_blocked=True)
     if request.method == "GET":
         return render_template("social/block_confirm.html", user=user)
-    try:
-        social.block(current_user, user)
-    except social.SocialError as error:
-        abort(error.status, error.message)
+    apply(social.block, user)
     flash(f"You blocked {user.full_name}. Neither of you will see the other.", "success")
     return redirect(url_for("social.blocked"))
 
@@ -75,10 +77,7 @@ def block(username):
 @login_required
 def unblock(username):
     user = target_user(username, allow_blocked=True)
-    try:
-        social.unblock(current_user, user)
-    except social.SocialError as error:
-        abort(error.status, error.message)
+    apply(social.unblock, user)
     flash(f"You unblocked {user.full_name}.", "success")
     return redirect(url_for("social.blocked"))
 
