@@ -18,6 +18,7 @@ migrate: install
 	$(FLASK) db upgrade
 
 run: migrate
+	@$(FLASK) seed-demo --offer
 	@echo "socialapp: http://127.0.0.1:5000  (mail is printed here and saved in instance/outbox/)"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 

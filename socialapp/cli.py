@@ -3,6 +3,7 @@
 
 def register_commands(app):
     """Attach the project's commands to the `flask` command line."""
-    from socialapp import cli_backup
+    from socialapp import cli_backup, cli_demo
 
     cli_backup.register(app)
+    cli_demo.register(app)
