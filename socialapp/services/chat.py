@@ -63,21 +63,29 @@ def _get_or_create_conversation(a_id, b_id):
     if conversation is not None:
         return conversation
     low, high = sorted((a_id, b_id))
-    try:
-        # A savepoint, so losing a race to the other member's first message keeps the outer transaction.
-        with db.session.begin_nested():
-            conversation = Conversation(user_low_id=low, user_high_id=high)
-            db.session.add(conversation)
-            db.session.flush()
-            db.session.add_all(
-                [
-                    ConversationMember(conversation_id=conversation.id, user_id=a_id, other_user_id=b_id),
-                    ConversationMember(conversation_id=conversation.id, user_id=b_id, other_user_id=a_id),
-                ]
-            )
-    except IntegrityError:
-        conversation = find_conversation(a_id, b_id)
+    conversation = Conversation(user_low_id=low, user_high_id=high)
+    db.session.add(conversation)
+    db.session.flush()
+    db.session.add_all(
+        [
+            ConversationMember(conversation_id=conversation.id, user_id=a_id, other_user_id=b_id),
+            ConversationMember(conversation_id=conversation.id, user_id=b_id, other_user_id=a_id),
+        ]
+    )
     return conversation
+
+
+def _save_message(sender_id, recipient_id, body):
+    conversation = _get_or_create_conversation(sender_id, recipient_id)
+    message = Message(conversation_id=conversation.id, sender_id=sender_id, body=body, created_at=utcnow())
+    db.session.add(message)
+    db.session.flush()
+    members = update(ConversationMember).where(ConversationMember.conversation_id == conversation.id)
+    db.session.execute(members.values(last_message_id=message.id))
+    # One's own message counts as read, so it never shows as unread in one's other tabs.
+    db.session.execute(members.where(ConversationMember.user_id == sender_id).values(last_read_message_id=message.id))
+    _notify(recipient_id, sender_id, conversation.id)
+    return conversation, message
 
 
 def send_message(sender, recipient, body):
@@ -87,27 +95,20 @@ def send_message(sender, recipient, body):
     """
     chat_partner(sender.id, recipient)
     body = clean_body(body)
-    try:
-        conversation = _get_or_create_conversation(sender.id, recipient.id)
-        message = Message(conversation_id=conversation.id, sender_id=sender.id, body=body, created_at=utcnow())
-        db.session.add(message)
-        db.session.flush()
-        db.session.execute(
-            update(ConversationMember)
-            .where(ConversationMember.conversation_id == conversation.id)
-            .values(last_message_id=message.id)
-        )
-        # One's own message counts as read, so it never shows as unread in one's other tabs.
-        db.session.execute(
-            update(ConversationMember)
-            .where(ConversationMember.conversation_id == conversation.id, ConversationMember.user_id == sender.id)
-            .values(last_read_message_id=message.id)
-        )
-        _notify(recipient.id, sender.id, conversation.id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    sender_id, recipient_id = sender.id, recipient.id
+    for attempt in range(2):
+        try:
+            conversation, message = _save_message(sender_id, recipient_id, body)
+            db.session.commit()
+            break
+        except IntegrityError:
+            # Both people wrote their very first message at once: the other created the conversation.
+            db.session.rollback()
+            if attempt:
+                raise
+        except Exception:
+            db.session.rollback()
+            raise
     _publish_message(conversation, message.id)
     return message
 

@@ -36,8 +36,13 @@
       if (style !== "upsert") return false;
       const added = [];
       for (const item of [...fragment.children]) {
-        if (item.id) document.getElementById(item.id)?.remove();
-        insertSorted(target, item);
+        const existing = item.id && document.getElementById(item.id);
+        if (existing && item.dataset.seq === undefined) {
+          existing.replaceWith(item);
+        } else {
+          if (existing) existing.remove();
+          insertSorted(target, item);
+        }
         added.push(item);
       }
       return added;
