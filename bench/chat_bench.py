@@ -1,0 +1,335 @@
+"""Chat delivery: N messages a second among many connected users, on gunicorn workers with Redis.
+
+    .venv/bin/python bench/chat_bench.py [--users 1000] [--rate 200] [--seconds 15] [--workers 2]
+
+Starts gunicorn (the repository's gunicorn.conf.py, with --workers) on a free loopback port over a fresh
+PostgreSQL database and a Redis database, opens one WebSocket per user, then posts messages between random
+pairs through the real HTTP route at a steady rate. For every message it records when the sender's HTTP
+response ended and when the fragment holding id="message-<id>" reached the recipient's socket.
+Prints a Markdown table: delivery p50/p95/p99/max, messages lost (never arrived) and duplicated (the same
+message arriving twice on one socket); both must be zero.
+"""
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from urllib.parse import urlsplit
+
+import h11
+from common import fresh_database, postgres_reachable
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import create_engine, insert, select
+from werkzeug.security import generate_password_hash
+from wsproto import ConnectionType, WSConnection
+from wsproto.events import AcceptConnection, CloseConnection, Ping, Request, TextMessage
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MESSAGE_ID = re.compile(rb'id="message-(\d+)"')
+SECRET = "chat-bench-" + secrets.token_hex(8)
+WS_PATH = os.environ.get("BENCH_WS_PATH", "/ws")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def populate(url, users):
+    """Create `users` verified users; return [(id, username, session_token)]."""
+    from socialapp.models import User
+    from socialapp.models.base import utcnow
+
+    engine = create_engine(url)
+    password = generate_password_hash("bench password 1", method="pbkdf2:sha256:1000")
+    now = utcnow()
+    rows = [
+        {
+            "username": f"chatter{i}",
+            "email": f"chatter{i}@example.com",
+            "password_hash": password,
+            "first_name": "Chat",
+            "last_name": f"User{i}",
+            "created_at": now,
+            "email_verified_at": now,
+            "session_token": secrets.token_hex(8),
+            "bio": "",
+            "about": "",
+            "address": "",
+            "country": "",
+            "website": "",
+            "github": "",
+            "linkedin": "",
+            "x": "",
+            "facebook": "",
+            "instagram": "",
+            "youtube": "",
+            "followers_count": 0,
+            "following_count": 0,
+        }
+        for i in range(users)
+    ]
+    with engine.begin() as conn:
+        conn.execute(insert(User), rows)
+        found = conn.execute(select(User.id, User.username, User.session_token).order_by(User.id)).all()
+    engine.dispose()
+    return [tuple(row) for row in found]
+
+
+def credentials(user_id, session_token):
+    """A signed session cookie for the user, and the CSRF header that goes with it (as Flask-WTF makes them)."""
+    from flask import Flask
+    from flask.sessions import SecureCookieSessionInterface
+
+    app = Flask("bench")
+    app.secret_key = SECRET
+    raw_csrf = secrets.token_hex(20)
+    session = {"_user_id": f"{user_id}:{session_token}", "_fresh": True, "csrf_token": raw_csrf}
+    cookie = SecureCookieSessionInterface().get_signing_serializer(app).dumps(session)
+    csrf = URLSafeTimedSerializer(SECRET, salt="wtf-csrf-token").dumps(raw_csrf)
+    return f"session={cookie}", csrf
+
+
+class Socket:
+    """One browser tab's WebSocket, recording when each message id first (and again) arrives."""
+
+    def __init__(self, bench, user_id, cookie):
+        self.bench, self.user_id, self.cookie = bench, user_id, cookie
+        self.seen = set()
+        self.open = asyncio.Event()
+
+    async def run(self, host, port):
+        reader, writer = await asyncio.open_connection(host, port)
+        ws = WSConnection(ConnectionType.CLIENT)
+        headers = [("Cookie", self.cookie), ("Origin", f"http://{host}:{port}")]
+        writer.write(ws.send(Request(host=f"{host}:{port}", target=WS_PATH, extra_headers=headers)))
+        buffer = []
+        while not self.bench.done:
+            data = await reader.read(65536)
+            if not data:
+                break
+            ws.receive_data(data)
+            for event in ws.events():
+                if isinstance(event, AcceptConnection):
+                    self.open.set()
+                elif isinstance(event, TextMessage):
+                    buffer.append(event.data)
+                    if event.message_finished:
+                        self.received("".join(buffer).encode())
+                        buffer.clear()
+                elif isinstance(event, Ping):
+                    writer.write(ws.send(event.response()))
+                elif isinstance(event, CloseConnection):
+                    self.bench.closed += 1
+                    return
+        writer.close()
+
+    def received(self, payload):
+        now = time.perf_counter()
+        for match in MESSAGE_ID.finditer(payload):
+            message_id = int(match.group(1))
+            if message_id in self.seen:
+                self.bench.duplicates += 1
+                continue
+            self.seen.add(message_id)
+            self.bench.arrived(self.user_id, message_id, now)
+
+
+class HttpConnection:
+    """A keep-alive HTTP/1.1 connection for posting messages."""
+
+    def __init__(self, host, port):
+        self.host, self.port = host, port
+
+    async def connect(self):
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        self.conn = h11.Connection(h11.CLIENT)
+
+    async def post(self, path, body, headers):
+        if self.conn.our_state is h11.MUST_CLOSE or self.conn.their_state is h11.MUST_CLOSE:
+            await self.connect()
+        elif self.conn.our_state is h11.DONE:
+            self.conn.start_next_cycle()
+        headers = [("Host", f"{self.host}:{self.port}"), ("Content-Length", str(len(body)))] + headers
+        self.writer.write(self.conn.send(h11.Request(method="POST", target=path, headers=headers)))
+        self.writer.write(self.conn.send(h11.Data(data=body)) + self.conn.send(h11.EndOfMessage()))
+        status, chunks = None, []
+        while True:
+            event = self.conn.next_event()
+            if event is h11.NEED_DATA:
+                self.conn.receive_data(await self.reader.read(65536))
+            elif isinstance(event, h11.Response):
+                status = event.status_code
+            elif isinstance(event, h11.Data):
+                chunks.append(event.data)
+            elif isinstance(event, h11.EndOfMessage):
+                return status, b"".join(chunks)
+
+
+class Bench:
+    def __init__(self, users):
+        self.users = users
+        self.done = False
+        self.closed = 0
+        self.duplicates = 0
+        self.expected = {}  # message id -> (recipient id, response ended at)
+        self.arrivals = {}  # (user id, message id) -> arrival time
+        self.failed_posts = 0
+
+    def arrived(self, user_id, message_id, at):
+        self.arrivals[(user_id, message_id)] = at
+
+    def latencies(self):
+        found, lost = [], 0
+        for message_id, (recipient, responded) in self.expected.items():
+            at = self.arrivals.get((recipient, message_id))
+            if at is None:
+                lost += 1
+            else:
+                # The push may beat the end of the sender's own response: that counts as no delay.
+                found.append(max(0.0, at - responded) * 1000)
+        return found, lost
+
+
+async def post_message(bench, pool, sender, recipient_name, recipient_id, n):
+    conn = await pool.get()
+    try:
+        body = f"body=bench+message+{n}".encode()
+        headers = [
+            ("Cookie", sender["cookie"]),
+            ("X-CSRFToken", sender["csrf"]),
+            ("HX-Request", "true"),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ]
+        status, html = await conn.post(f"/chat/{recipient_name}/messages", body, headers)
+        ended = time.perf_counter()
+        match = MESSAGE_ID.search(html)
+        if status != 200 or not match:
+            bench.failed_posts += 1
+            return
+        bench.expected[int(match.group(1))] = (recipient_id, ended)
+    finally:
+        pool.put_nowait(conn)
+
+
+async def drive(args, port, people):
+    bench = Bench(people)
+    sockets = [Socket(bench, p["id"], p["cookie"]) for p in people]
+    tasks = []
+    for i, s in enumerate(sockets):
+        tasks.append(asyncio.create_task(s.run("127.0.0.1", port)))
+        if i % 50 == 49:
+            await asyncio.sleep(0.05)  # a ramp, as real users arrive
+    await asyncio.wait_for(asyncio.gather(*(s.open.wait() for s in sockets)), timeout=60)
+    print(f"{len(sockets)} sockets open", file=sys.stderr)
+    await asyncio.sleep(2)
+
+    pool = asyncio.Queue()
+    for _ in range(args.connections):
+        conn = HttpConnection("127.0.0.1", port)
+        await conn.connect()
+        pool.put_nowait(conn)
+    rng = random.Random(11)
+    total = args.rate * args.seconds
+    interval = 1 / args.rate
+    start = time.perf_counter()
+    posts = []
+    for n in range(total):
+        await asyncio.sleep(max(0.0, start + n * interval - time.perf_counter()))
+        sender, recipient = rng.sample(people, 2)
+        posts.append(asyncio.create_task(post_message(bench, pool, sender, recipient["name"], recipient["id"], n)))
+    await asyncio.gather(*posts)
+    sending_time = time.perf_counter() - start
+    await asyncio.sleep(args.grace)
+    bench.done = True
+    for task in tasks:
+        task.cancel()
+    return bench, sending_time, total
+
+
+def start_gunicorn(args, url, redis_url, port):
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": SECRET,
+        "RATELIMIT_ENABLED": "0",
+        "LOG_LEVEL": "WARNING",
+        "SOCIALAPP_ENV": "development",
+    }
+    command = [os.path.join(ROOT, ".venv/bin/gunicorn"), "--workers", str(args.workers)]
+    command += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
+    if os.path.exists(os.path.join(ROOT, "gunicorn.conf.py")):
+        command += ["--config", os.path.join(ROOT, "gunicorn.conf.py")]
+    command.append("wsgi:app")
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def report(args, bench, sending_time, total):
+    latencies, lost = bench.latencies()
+    latencies.sort()
+
+    def pct(p):
+        return latencies[min(len(latencies) - 1, int(len(latencies) * p))] if latencies else float("nan")
+
+    print(f"\nChat delivery: {args.users} users connected, {args.workers} workers, Redis\n")
+    print("| messages | achieved rate/s | p50 ms | p95 ms | p99 ms | max ms | lost | duplicated | failed posts |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    print(
+        f"| {total} | {len(bench.expected) / sending_time:.0f} | {statistics.median(latencies):.1f} | "
+        f"{pct(0.95):.1f} | {pct(0.99):.1f} | {latencies[-1]:.1f} | {lost} | {bench.duplicates} | "
+        f"{bench.failed_posts} |"
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument("--rate", type=int, default=200, help="messages per second")
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=32, help="keep-alive HTTP connections for posting")
+    parser.add_argument("--grace", type=float, default=3.0, help="seconds to wait for the last deliveries")
+    parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"))
+    args = parser.parse_args()
+    if not postgres_reachable():
+        raise SystemExit("PostgreSQL is needed (BENCH_POSTGRES_URL)")
+    import redis
+
+    redis.Redis.from_url(args.redis).flushdb()
+    with fresh_database("postgresql") as url:
+        people = []
+        for user_id, name, token in populate(url, args.users):
+            cookie, csrf = credentials(user_id, token)
+            people.append({"id": user_id, "name": name, "cookie": cookie, "csrf": csrf})
+        port = free_port()
+        gunicorn = start_gunicorn(args, url, args.redis, port)
+        try:
+            bench, sending_time, total = asyncio.run(drive(args, port, people))
+        finally:
+            os.killpg(gunicorn.pid, signal.SIGTERM)
+            gunicorn.wait(15)
+    report(args, bench, sending_time, total)
+    host = urlsplit(args.redis)
+    print(f"\n(Redis {host.hostname}:{host.port}{host.path}, PostgreSQL, loopback)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""Two people chatting in two browsers: live delivery, badges, "Seen", and nothing lost while offline."""
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support.browser import log_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def open_browser(browser, live_server):
+    """A fresh browser (its own cookies) logged in as `username`, failing the test on page errors."""
+    contexts, problems = [], []
+
+    def open_browser(username, timezone_id="UTC"):
+        context = browser.new_context(timezone_id=timezone_id)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.on("pageerror", lambda error: problems.append(f"{username}: {error}"))
+        page.on(
+            "console",
+            lambda msg: msg.type == "error" and "Content Security Policy" in msg.text and problems.append(msg.text),
+        )
+        log_in(page, live_server, username)
+        return page
+
+    expect.set_options(timeout=10_000)
+    yield open_browser
+    for context in contexts:
+        context.close()
+    assert not problems, "the pages reported errors:\n" + "\n".join(problems)
+
+
+def send(page, text):
+    page.get_by_label("Message", exact=True).fill(text)
+    page.get_by_label("Message", exact=True).press("Enter")
+    expect(page.get_by_label("Message", exact=True)).to_have_value("")
+
+
+def test_two_people_chat_live_and_nothing_is_lost_while_one_is_away(live_server, open_browser):
+    live_server.make_user("ada", first_name="Ada", last_name="Lovelace")
+    live_server.make_user("bob", first_name="Bob", last_name="Babbage")
+    ada = open_browser("ada")
+    bob = open_browser("bob", timezone_id="Asia/Tokyo")
+    bob.goto(live_server("/chat/"))
+    ada.goto(live_server("/chat/bob"))
+
+    send(ada, "Hello Bob")
+    expect(ada.get_by_role("log").get_by_text("Hello Bob")).to_be_visible()
+
+    # Bob, on the chat page, sees the conversation arrive with its time in his own time zone.
+    conversations = bob.get_by_role("list", name="Conversations")
+    row = conversations.get_by_role("listitem").filter(has_text="Hello Bob")
+    expect(row).to_be_visible()
+    sent_at = datetime.fromisoformat(row.locator("time").get_attribute("datetime").replace("Z", "+00:00"))
+    expect(row.locator("time")).to_have_text(re.compile((sent_at + timedelta(hours=9)).strftime("%H:%M")))
+    expect(bob.get_by_role("link", name="Chat 1 unread")).to_be_visible()
+
+    # Bob opens it: the message is there with its time, and Ada sees "Seen".
+    row.get_by_role("link").click()
+    message = bob.get_by_role("log").get_by_role("listitem").filter(has_text="Hello Bob")
+    expect(message).to_be_visible()
+    expect(message.locator("time")).to_have_attribute("title", re.compile(r"\d"))
+    expect(bob.get_by_role("link", name="Chat", exact=True)).to_be_visible()
+    expect(ada.get_by_text("Seen", exact=True)).to_be_visible()
+
+    # Bob replies: it appears for Ada at once, and her "Seen" goes since the last word is his.
+    send(bob, "Hi Ada")
+    expect(ada.get_by_role("log").get_by_text("Hi Ada")).to_be_visible()
+    expect(ada.get_by_text("Seen", exact=True)).to_be_hidden()
+
+    # Bob goes away; Ada writes three messages; Bob comes back and finds all three, in order.
+    bob.context.close()
+    for text in ("one while away", "two while away", "three while away"):
+        send(ada, text)
+    bob = open_browser("bob")
+    expect(bob.get_by_role("link", name="Chat 3 unread")).to_be_visible()
+    bob.goto(live_server("/chat/ada"))
+    log = bob.get_by_role("log")
+    expect(log.get_by_role("listitem")).to_have_count(5)
+    texts = log.locator(".message-body").all_inner_texts()
+    assert texts == ["Hello Bob", "Hi Ada", "one while away", "two while away", "three while away"]
+    expect(ada.get_by_text("Seen", exact=True)).to_be_visible()
+
+
+def test_typing_shows_and_a_deleted_message_is_deleted_for_both(live_server, open_browser):
+    live_server.make_user("ada", first_name="Ada")
+    live_server.make_user("bob", first_name="Bob")
+    ada = open_browser("ada")
+    bob = open_browser("bob")
+    ada.goto(live_server("/chat/bob"))
+    bob.goto(live_server("/chat/ada"))
+    send(ada, "a message to take back")
+    expect(bob.get_by_role("log").get_by_text("a message to take back")).to_be_visible()
+
+    bob.get_by_label("Message", exact=True).press_sequentially("thinking")
+    expect(ada.get_by_text("Bob is typing…")).to_be_visible()
+
+    ada.get_by_role("log").get_by_role("button", name="Delete message").click()
+    expect(ada.get_by_role("log").get_by_text("This message was deleted")).to_be_visible()
+    expect(bob.get_by_role("log").get_by_text("This message was deleted")).to_be_visible()
+    expect(bob.get_by_text("a message to take back")).to_have_count(0)
+
+
+def test_an_oversized_message_is_refused_and_kept_in_the_box(live_server, open_browser):
+    live_server.make_user("ada")
+    live_server.make_user("bob")
+    ada = open_browser("ada")
+    ada.goto(live_server("/chat/bob"))
+    ada.get_by_label("Message", exact=True).fill("z" * 2001)
+    ada.get_by_label("Message", exact=True).press("Enter")
+    expect(ada.get_by_role("alert")).to_contain_text("limited to 2,000 characters")
+    expect(ada.get_by_label("Message", exact=True)).to_have_value("z" * 2001)
+    expect(ada.get_by_role("log").get_by_role("listitem")).to_have_count(0)
