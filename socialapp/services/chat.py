@@ -290,7 +290,8 @@ def people_page(viewer_id, query, presence, after, limit=50):
         for user in batch:
             if (user.id in batch_online) == want_online:
                 found.append(user)
-                online |= {user.id} & batch_online
+                if want_online:
+                    online.add(user.id)
             if len(found) == limit:
                 return found, online, user.username
         if not more:
