@@ -1,21 +1,28 @@
 """Uploaded pictures: checked with Pillow, stripped of metadata, resized, stored as JPEG.
 
 Every upload is decoded and re-encoded, so nothing the uploader put in the file (EXIF with GPS
-positions, comments, scripts disguised as images) survives.
+positions, comments, scripts disguised as images) survives. Profiles and posts both store their
+pictures through `store_image`.
 """
 
+import contextlib
+import io
 import os
 import re
 import secrets
+import warnings
 
 from flask import current_app
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from socialapp.services.accounts import user_media_dir
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 VARIANT_RE = re.compile(r"^[a-z]{1,16}$")
+JPEG_QUALITY = 85
+UNREADABLE = "That file is not a picture we can read."
+WRONG_FORMAT = "Pictures must be JPEG, PNG, GIF or WebP."
 
 
 class ImageError(ValueError):
@@ -27,36 +34,61 @@ class ImageError(ValueError):
 
 
 def _read_limited(upload):
+    """The upload's bytes, reading at most one byte past the limit so a huge file costs nothing."""
     limit = current_app.config["MAX_IMAGE_BYTES"]
     stream = getattr(upload, "stream", upload)
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise ImageError(f"Pictures must be under {limit // (1024 * 1024)} MB.")
+        raise ImageError(f"Pictures must be under {max(1, round(limit / (1024 * 1024)))} MB.")
     if not data:
         raise ImageError("That file is empty.")
     return data
 
 
-def _open_checked(data):
-    """Open and fully check the image, refusing huge dimensions before decoding any pixels."""
-    import io
+def _too_large(pixels):
+    return ImageError(f"That picture is too large ({pixels:,} pixels; the limit is {_max_pixels():,}).")
 
-    max_pixels = current_app.config["MAX_IMAGE_PIXELS"]
+
+def _max_pixels():
+    return current_app.config["MAX_IMAGE_PIXELS"]
+
+
+def _open_checked(data):
+    """Open and fully check the image, refusing huge dimensions before any pixel is decoded."""
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            if probe.format not in ALLOWED_FORMATS:
-                raise ImageError("Pictures must be JPEG, PNG, GIF or WebP.")
-            width, height = probe.size
-            if width * height > max_pixels:
-                raise ImageError(f"That picture is too large ({width} × {height} pixels).")
-            probe.verify()
-        image = Image.open(io.BytesIO(data))
-        image.load()
+        # Pillow's own bomb guard warns (or raises) from Image.open; both mean "too large" here.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                if probe.format not in ALLOWED_FORMATS:
+                    raise ImageError(WRONG_FORMAT)
+                width, height = probe.size
+                if width * height > _max_pixels():
+                    raise _too_large(width * height)
+                probe.verify()
+            image = Image.open(io.BytesIO(data))
+            image.load()
     except ImageError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise ImageError("That file is not a picture we can read.") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError(f"That picture is too large (over {_max_pixels():,} pixels).") from None
+    except Exception:
+        # Pillow's decoders raise many kinds of errors on malformed input; all mean the same to the user.
+        raise ImageError(UNREADABLE) from None
     return image
+
+
+def _to_rgb(image):
+    """JPEG has no transparency: transparent parts become white rather than black."""
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+        # 16-bit and float greyscale would clip to white when converted straight to RGB.
+        image = image.point(lambda v: v / 256).convert("L")
+    return image.convert("RGB")
 
 
 def _variant(image, max_w, max_h, square):
@@ -67,47 +99,59 @@ def _variant(image, max_w, max_h, square):
     return copy
 
 
+def _save(image, path):
+    # A fresh image has an empty `info`, so no EXIF, ICC profile or comment can ride along.
+    clean = Image.new("RGB", image.size)
+    clean.paste(image)
+    clean.save(path, "JPEG", quality=JPEG_QUALITY, optimize=True)
+
+
 def store_image(upload, owner_id, variants):
-    """Check and store an upload in each of `variants` ({name: (max_w, max_h, square)}); return its key."""
-    image = _open_checked(_read_limited(upload))
-    image = ImageOps.exif_transpose(image)
-    if image.mode in ("RGBA", "LA", "P"):
-        image = image.convert("RGBA")
-        background = Image.new("RGB", image.size, (255, 255, 255))
-        background.paste(image, mask=image.getchannel("A"))
-        image = background
-    else:
-        image = image.convert("RGB")
+    """Check an upload and store it in each of `variants`; return its key.
+
+    `upload` is a FileStorage or anything with `.stream` or `.read`; `variants` maps a name to
+    (max_w, max_h, square). Square variants are centre-cropped. Raises ImageError for anything
+    that is not a readable JPEG, PNG, GIF or WebP within the size and pixel limits.
+    """
+    image = _to_rgb(ImageOps.exif_transpose(_open_checked(_read_limited(upload))))
     key = secrets.token_urlsafe(18)
     folder = os.path.join(user_media_dir(owner_id), "img")
     os.makedirs(folder, exist_ok=True)
-    for name, (max_w, max_h, square) in variants.items():
-        # A fresh image without `info` carries no EXIF, ICC comments or other metadata.
-        out = _variant(image, max_w, max_h, square)
-        clean = Image.new("RGB", out.size)
-        clean.paste(out)
-        clean.save(os.path.join(folder, f"{key}-{name}.jpg"), "JPEG", quality=85, optimize=True)
+    try:
+        for name, (max_w, max_h, square) in variants.items():
+            if not VARIANT_RE.match(name):
+                raise ValueError(f"bad variant name {name!r}")
+            _save(_variant(image, max_w, max_h, square), os.path.join(folder, f"{key}-{name}.jpg"))
+    except BaseException:
+        delete_image(owner_id, key)
+        raise
     return key
 
 
 def is_valid_reference(key, variant):
+    """True when `key` and `variant` have the shape store_image gives them (so no path tricks)."""
     return bool(KEY_RE.match(key or "")) and bool(VARIANT_RE.match(variant or ""))
 
 
 def image_path(owner_id, key, variant):
-    """Where a stored variant lives on disk."""
+    """The absolute path of a stored variant; ValueError for a malformed reference."""
     if not is_valid_reference(key, variant):
         raise ValueError("bad image reference")
-    return os.path.join(user_media_dir(owner_id), "img", f"{key}-{variant}.jpg")
+    return os.path.join(os.path.abspath(user_media_dir(int(owner_id))), "img", f"{key}-{variant}.jpg")
 
 
 def delete_image(owner_id, key):
-    """Remove every variant of a stored image."""
+    """Remove every variant of a stored image; a missing image is not an error."""
     if not key or not KEY_RE.match(key):
         return
     folder = os.path.join(user_media_dir(owner_id), "img")
-    if not os.path.isdir(folder):
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
         return
-    for name in os.listdir(folder):
-        if name.startswith(key + "-"):
-            os.remove(os.path.join(folder, name))
+    for name in names:
+        # Variant names hold no "-", so only this key's own files match.
+        stem, _, variant = name.removesuffix(".jpg").rpartition("-")
+        if stem == key and name.endswith(".jpg") and VARIANT_RE.match(variant):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(os.path.join(folder, name))

@@ -6,6 +6,8 @@ from socialapp.services.profiles import country_choices
 
 
 class ProfileForm(FlaskForm):
+    """Every profile field; the set-up page shows only some of them. Rules live in services.profiles."""
+
     picture = FileField("Profile picture")
     first_name = StringField("First name")
     last_name = StringField("Last name")
@@ -24,9 +26,5 @@ class ProfileForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.country.choices = [("", "Not set"), *country_choices()]
-        # Validation happens in the profiles service; an unknown code gets its message there.
+        # An unknown code gets its message from the profiles service, beside the other field errors.
         self.country.pre_validate = lambda form: None
-
-
-class SetupForm(ProfileForm):
-    pass

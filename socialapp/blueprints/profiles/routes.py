@@ -1,5 +1,7 @@
 """Profiles: the profile page, set-up after sign-up, editing, pictures."""
 
+import os
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
@@ -10,6 +12,8 @@ from socialapp.services.visibility import is_blocked_between
 bp = Blueprint("profiles", __name__)
 
 SETUP_FIELDS = ("bio", "country", "about")
+# Keys are random and change with every new picture, so a stored variant never changes.
+MEDIA_MAX_AGE = 365 * 24 * 3600
 
 
 def visible_user_or_404(username):
@@ -32,46 +36,33 @@ def show(username):
     )
 
 
-def save_profile(form, fields):
-    """Apply the form's fields and its picture; on errors, put them on the form and return False."""
+def profile_form_page(template, fields):
+    """GET shows the form filled from the profile; POST saves, or re-renders what was typed with 422."""
+    form = ProfileForm(obj=current_user if request.method == "GET" else None)
+    if request.method == "GET":
+        return render_template(template, form=form)
     try:
-        profiles.update_profile(current_user, **{name: getattr(form, name).data for name in fields})
+        profiles.save_profile(
+            current_user, {name: form[name].data for name in fields}, picture=form.picture.data or None
+        )
     except profiles.ProfileError as error:
         for name, message in error.errors.items():
-            getattr(form, name).errors = [message]
-        return False
-    upload = form.picture.data
-    if upload and upload.filename:
-        try:
-            profiles.set_picture(current_user, upload)
-        except images.ImageError as error:
-            form.picture.errors = [error.message]
-            return False
-    return True
-
-
-def edit_page(template, fields, done_url):
-    form = ProfileForm(obj=current_user if request.method == "GET" else None)
-    if form.validate_on_submit():
-        if save_profile(form, fields):
-            flash("Your profile is saved.", "success")
-            return redirect(done_url)
+            form[name].errors = [message]
         return render_template(template, form=form), 422
-    if form.is_submitted():
-        return render_template(template, form=form), 422
-    return render_template(template, form=form)
+    flash("Your profile is saved.", "success")
+    return redirect(url_for("profiles.show", username=current_user.username))
 
 
 @bp.route("/welcome", methods=["GET", "POST"])
 @login_required
 def setup():
-    return edit_page("profiles/setup.html", SETUP_FIELDS, url_for("profiles.show", username=current_user.username))
+    return profile_form_page("profiles/setup.html", SETUP_FIELDS)
 
 
 @bp.route("/settings/profile", methods=["GET", "POST"])
 @login_required
 def edit():
-    return edit_page("profiles/edit.html", profiles.EDITABLE, url_for("profiles.show", username=current_user.username))
+    return profile_form_page("profiles/edit.html", profiles.EDITABLE)
 
 
 @bp.post("/settings/profile/picture/remove")
@@ -85,9 +76,15 @@ def remove_picture():
 @bp.get("/media/<int:owner_id>/<key>/<variant>.jpg")
 @login_required
 def media(owner_id, key, variant):
+    """A stored picture, for anyone logged in who is not in a block with its owner."""
     if not images.is_valid_reference(key, variant) or is_blocked_between(current_user.id, owner_id):
         abort(404)
-    try:
-        return send_file(images.image_path(owner_id, key, variant), mimetype="image/jpeg", max_age=365 * 24 * 3600)
-    except FileNotFoundError:
+    path = images.image_path(owner_id, key, variant)
+    if not os.path.isfile(path):
         abort(404)
+    response = send_file(path, mimetype="image/jpeg", max_age=MEDIA_MAX_AGE)
+    # Only the viewer's own browser may keep it: who may see a picture depends on blocks.
+    response.cache_control.public = False
+    response.cache_control.private = True
+    response.cache_control.immutable = True
+    return response
