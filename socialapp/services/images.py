@@ -45,33 +45,33 @@ def _read_limited(upload):
     return data
 
 
-def _too_large(pixels):
-    return ImageError(f"That picture is too large ({pixels:,} pixels; the limit is {_max_pixels():,}).")
-
-
 def _max_pixels():
-    return current_app.config["MAX_IMAGE_PIXELS"]
+    """The pixel limit: ours, or Pillow's own bomb limit if that is lower."""
+    limit = current_app.config["MAX_IMAGE_PIXELS"]
+    return min(limit, Image.MAX_IMAGE_PIXELS) if Image.MAX_IMAGE_PIXELS else limit
 
 
 def _open_checked(data):
     """Open and fully check the image, refusing huge dimensions before any pixel is decoded."""
+    limit = _max_pixels()
     try:
-        # Pillow's own bomb guard warns (or raises) from Image.open; both mean "too large" here.
+        # Pillow warns from Image.open above its own limit; the check below enforces that limit too.
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as probe:
                 if probe.format not in ALLOWED_FORMATS:
                     raise ImageError(WRONG_FORMAT)
                 width, height = probe.size
-                if width * height > _max_pixels():
-                    raise _too_large(width * height)
+                if width * height > limit:
+                    raise ImageError(f"That picture is too large ({width * height:,} pixels; the limit is {limit:,}).")
                 probe.verify()
             image = Image.open(io.BytesIO(data))
             image.load()
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageError(f"That picture is too large (over {_max_pixels():,} pixels).") from None
+        # Pillow refuses the largest images itself, before their size can be read.
+        raise ImageError(f"That picture is too large (over {limit:,} pixels).") from None
     except Exception:
         # Pillow's decoders raise many kinds of errors on malformed input; all mean the same to the user.
         raise ImageError(UNREADABLE) from None
