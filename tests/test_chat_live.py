@@ -108,7 +108,12 @@ def test_seen_and_typing_fragments(db, ada, bob):
     assert "Bob is typing" in live.typing_fragment(ada, {"user_id": bob.id})
 
 
-def test_presence_changes_replace_the_row_and_the_dot(db, ada, bob):
+def test_presence_changes_replace_the_row_and_the_dot(db, ada, bob, make_user):
+    live._presence_cache.clear()
+    eve = make_user("eve")
+    db.session.add(Block(blocker_id=eve.id, blocked_id=bob.id))
+    db.session.commit()
+    assert live.presence_fragment(eve.id, {"user_id": bob.id, "online": True}) == ""
     html = live.presence_fragment(ada, {"user_id": bob.id, "online": True})
     assert f'id="chat-user-{bob.id}" class="person online" hx-swap-oob="true"' in html
     assert 'hx-swap-oob="upsert:#people-online"' in html

@@ -4,13 +4,15 @@ Events carry ids only. Each fragment targets elements by id, so it changes a pag
 shows the thing: a conversation that is not open ignores the message, the badge is everywhere.
 """
 
+import time
+
 from flask import current_app, has_request_context, render_template
 
 from socialapp.extensions import db
 from socialapp.models import User
 from socialapp.models.chat import ConversationMember, Message
 from socialapp.services import chat
-from socialapp.services.visibility import is_blocked_between
+from socialapp.services.visibility import hidden_user_ids, is_blocked_between
 
 RENDERERS = {}
 
@@ -93,14 +95,33 @@ def typing_fragment(viewer, event):
     return _render("chat/_typing.html", other=other, typing=True, oob=True)
 
 
+# A presence change goes to every connected user; the fragment is the same for all of them, so it is
+# built once per change and process, with the few people who must not see it (blocks) looked up once.
+_presence_cache = {}
+PRESENCE_CACHE_SECONDS = 2.0
+
+
+def _presence_html(user_id, online):
+    key = (user_id, online)
+    cached = _presence_cache.get(key)
+    if cached and cached[0] > time.monotonic():
+        return cached[1], cached[2]
+    user = db.session.get(User, user_id)
+    if user is None:
+        return "", set()
+    html = _render("chat/_push_presence.html", user=user, online={user.id} if online else set())
+    hidden = set(db.session.scalars(hidden_user_ids(user_id))) | {user_id}
+    if len(_presence_cache) > 10_000:
+        _presence_cache.clear()
+    _presence_cache[key] = (time.monotonic() + PRESENCE_CACHE_SECONDS, html, hidden)
+    return html, hidden
+
+
 def presence_fragment(viewer, event):
     """Someone came or went: their row in the people list and the dot on an open conversation."""
-    viewer = _viewer(viewer)
-    user = db.session.get(User, int(event["user_id"]))
-    if viewer is None or user is None or user.id == viewer.id or is_blocked_between(viewer.id, user.id):
-        return ""
-    online = {user.id} if event.get("online") else set()
-    return _render("chat/_push_presence.html", viewer=viewer, user=user, online=online)
+    viewer_id = getattr(viewer, "id", viewer)
+    html, hidden = _presence_html(int(event["user_id"]), bool(event.get("online")))
+    return "" if int(viewer_id) in hidden else html
 
 
 def register_renderers(register_renderer):
