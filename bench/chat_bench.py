@@ -231,7 +231,7 @@ async def drive(args, port, people):
             await asyncio.sleep(0.05)  # a ramp, as real users arrive
     await asyncio.wait_for(asyncio.gather(*(s.open.wait() for s in sockets)), timeout=60)
     print(f"{len(sockets)} sockets open", file=sys.stderr)
-    await asyncio.sleep(2)
+    await asyncio.sleep(args.settle)  # let the burst of "came online" pushes pass
 
     pool = asyncio.Queue()
     for _ in range(args.connections):
@@ -270,6 +270,10 @@ def start_gunicorn(args, url, redis_url, port):
     command += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
     if os.path.exists(os.path.join(ROOT, "gunicorn.conf.py")):
         command += ["--config", os.path.join(ROOT, "gunicorn.conf.py")]
+    else:
+        # A thread per open socket, plus some for the page and form requests.
+        threads = args.users // args.workers + 64
+        command += ["--worker-class", "gthread", "--threads", str(threads)]
     command.append("wsgi:app")
     process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     for _ in range(100):
@@ -306,6 +310,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32, help="keep-alive HTTP connections for posting")
+    parser.add_argument("--settle", type=float, default=10.0, help="seconds between connecting and sending")
     parser.add_argument("--grace", type=float, default=3.0, help="seconds to wait for the last deliveries")
     parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"))
     args = parser.parse_args()

@@ -50,15 +50,18 @@ def message_fragment(viewer, event):
         return ""
     other = db.session.get(User, member.other_user_id)
     incoming = message.sender_id != viewer.id
+    last = message if member.last_message_id == message.id else db.session.get(Message, member.last_message_id)
     return _render(
         "chat/_push_message.html",
         viewer=viewer,
         other=other,
         member=member,
         message=message,
-        row=chat.conversation_row(viewer.id, other.id),
-        count=chat.unread_total(viewer.id),
-        seen=chat.seen_by_other(member),
+        # Sending reads the conversation, so the sender's counts are unchanged: no badge, nothing unread.
+        row=(member, other, last, chat.unread_in(member) if incoming else 0) if last else None,
+        count=chat.unread_total(viewer.id) if incoming else None,
+        # The newest message being the viewer's own is the only case where "Seen" can show.
+        seen=not incoming and chat.seen_by_other(member),
         incoming=incoming,
         upto=message.id if incoming and not message.is_deleted else None,
     )
