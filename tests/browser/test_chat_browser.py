@@ -119,3 +119,34 @@ def test_an_oversized_message_is_refused_and_kept_in_the_box(live_server, open_b
     expect(ada.get_by_role("alert")).to_contain_text("limited to 2,000 characters")
     expect(ada.get_by_label("Message", exact=True)).to_have_value("z" * 2001)
     expect(ada.get_by_role("log").get_by_role("listitem")).to_have_count(0)
+
+
+def test_the_online_filter_follows_people_coming_and_going(live_server, open_browser):
+    live_server.make_user("ada", first_name="Ada", last_name="Lovelace")
+    live_server.make_user("bob", first_name="Bob", last_name="Babbage")
+    live_server.make_user("cy", first_name="Cy", last_name="Young")
+    ada = open_browser("ada")
+    ada.goto(live_server("/chat/"))
+    ada.get_by_role("radio", name="Online").check()
+    expect(ada.get_by_text("No one here right now.")).to_be_visible()
+    people = ada.get_by_role("list", name="People")
+    expect(people.get_by_text("Bob Babbage")).to_have_count(0)
+
+    bob = open_browser("bob")
+    bob.goto(live_server("/chat/"))
+    expect(
+        people.get_by_role("listitem").filter(has_text="Bob Babbage").get_by_role("img", name="Online")
+    ).to_be_visible()
+    expect(people.get_by_text("Cy Young")).to_have_count(0)
+    expect(ada.get_by_text("No one here right now.")).to_be_hidden()
+
+    bob.context.close()
+    expect(people.get_by_text("Bob Babbage")).to_be_hidden()
+    expect(ada.get_by_text("No one here right now.")).to_be_visible()
+    ada.get_by_role("radio", name="Offline").check()
+    expect(
+        people.get_by_role("listitem").filter(has_text="Bob Babbage").get_by_role("img", name="Offline")
+    ).to_be_visible()
+    ada.get_by_label("Search people by name").fill("cy")
+    expect(people.get_by_role("listitem")).to_have_count(1)
+    expect(people.get_by_text("Cy Young")).to_be_visible()
