@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from socialapp import config as config_module
+from socialapp import realtime
 from socialapp.extensions import csrf, db, limiter, login_manager, mail, migrate, sock
 from socialapp.observability import configure_logging
 
@@ -32,6 +33,8 @@ def create_app(config=None):
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     login_manager.init_app(app)
     mail.init_app(app)
+    from socialapp.realtime import endpoint  # noqa: F401  (the /ws route, before sock binds its blueprint)
+
     sock.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -43,6 +46,7 @@ def create_app(config=None):
 
     register_web(app)
     register_blueprints(app)
+    realtime.init_app(app)
     register_commands(app)
     return app
 

@@ -40,6 +40,10 @@ def from_environment(instance_path):
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
+        # Channel and key prefix in Redis, so that several instances can share one server.
+        "REALTIME_PREFIX": os.environ.get("REALTIME_PREFIX", "socialapp"),
+        # flask-sock: a ping every 25 s keeps idle sockets open through proxies.
+        "SOCK_SERVER_OPTIONS": {"ping_interval": 25},
         # Mail: with no MAIL_SERVER, messages go to the console and to instance/outbox/.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),

@@ -13,3 +13,9 @@ def register_blueprints(app):
     app.register_blueprint(profiles_bp)
     app.register_blueprint(social_bp)
     app.register_blueprint(chat_bp)
+
+    from socialapp.blueprints.chat import live
+    from socialapp.realtime import register_renderer
+
+    live.register_renderers(register_renderer)
+    register_renderer("presence", live.presence_fragment)

@@ -1,0 +1,45 @@
+"""Real-time pushes: events published after commit reach the sockets of their users on any worker.
+
+An event is small JSON (a kind and ids) on the channel of one user, or on the broadcast channel. Each
+process has one hub holding its open sockets and one subscriber thread; for each event it asks the
+renderer registered for the kind to build the fragment for that viewer from the database, and sends it.
+htmx swaps the fragment in out of band. The database is the truth; the broker is only a doorbell.
+"""
+
+from flask import current_app
+
+RENDERERS = {}
+
+
+def register_renderer(kind, fn):
+    """`fn(viewer_id, event) -> html` builds what a viewer's sockets receive for events of `kind`."""
+    RENDERERS[kind] = fn
+
+
+def _hub():
+    return current_app.extensions["realtime"]
+
+
+def publish(recipient_id, kind, /, **ids):
+    """Send an event to every socket of `recipient_id`, on every worker. Call it after the commit."""
+    _hub().publish(f"user:{recipient_id}", {"kind": kind, **ids})
+
+
+def broadcast(kind, /, **ids):
+    """Send an event to every connected user."""
+    _hub().publish("broadcast", {"kind": kind, **ids})
+
+
+def online_users(user_ids):
+    """The subset of `user_ids` with at least one socket open on any worker."""
+    return _hub().presence.online(list(user_ids))
+
+
+def is_online(user_id):
+    return user_id in online_users([user_id])
+
+
+def init_app(app):
+    from socialapp.realtime.hub import Hub
+
+    app.extensions["realtime"] = Hub(app)

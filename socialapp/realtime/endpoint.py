@@ -1,0 +1,49 @@
+"""The WebSocket endpoint: one socket per tab, for verified, logged-in users of this site only."""
+
+import json
+import logging
+from urllib.parse import urlsplit
+
+from flask import current_app, request
+from flask_login import current_user
+from simple_websocket import ConnectionClosed
+
+from socialapp.extensions import db, sock
+
+log = logging.getLogger(__name__)
+POLICY_VIOLATION = 1008
+
+
+def origin_allowed():
+    """Browsers send the page's origin: it must be this site, so other sites cannot open sockets as our users."""
+    origin = request.headers.get("Origin")
+    if not origin:
+        return False
+    return urlsplit(origin).netloc == request.host
+
+
+@sock.route("/ws")
+def socket(ws):
+    if not current_user.is_authenticated or not origin_allowed():
+        log.info(
+            "refused a socket (logged in: %s, origin: %s)", current_user.is_authenticated, request.headers.get("Origin")
+        )
+        ws.close(reason=POLICY_VIOLATION, message="not allowed")
+        return
+    user_id = current_user.id
+    db.session.remove()  # hold no database connection while the socket idles
+    hub = current_app.extensions["realtime"]
+    client = hub.add(user_id, ws)
+    # Only now will pushes reach this socket: the page refreshes what it shows on this signal, so an
+    # event published between the page load and this moment is not lost.
+    client.send(json.dumps({"ready": True}))
+    try:
+        while True:
+            ws.receive()  # the page sends nothing we act on; this waits for it to close
+    except ConnectionClosed as closed:
+        log.debug("socket of user %s closed: %s %s", user_id, closed.reason, closed.message)
+    except Exception:
+        log.exception("socket loop failed")
+        raise
+    finally:
+        hub.remove(client)

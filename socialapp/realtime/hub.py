@@ -1,0 +1,130 @@
+"""The per-process hub: this process's open sockets, its subscriber thread and its heartbeat."""
+
+import logging
+import threading
+
+from socialapp.realtime import RENDERERS
+from socialapp.realtime.broker import MemoryBroker, RedisBroker, start_thread
+from socialapp.realtime.presence import HEARTBEAT, MemoryPresence, RedisPresence
+
+log = logging.getLogger(__name__)
+
+
+class Client:
+    """One open socket of one user."""
+
+    def __init__(self, user_id, ws):
+        self.user_id = user_id
+        self.ws = ws
+        self.lock = threading.Lock()
+
+    def send(self, text):
+        with self.lock:
+            self.ws.send(text)
+
+    def close(self, code):
+        try:
+            self.ws.close(reason=code)
+        except Exception:  # already closed by the peer
+            log.debug("socket already closed", exc_info=True)
+
+
+class Hub:
+    def __init__(self, app):
+        self.app = app
+        prefix = app.config["REALTIME_PREFIX"]
+        if app.config["REDIS_URL"]:
+            self.broker = RedisBroker(app.config["REDIS_URL"], prefix)
+            self.presence = RedisPresence(self.broker.redis, prefix)
+        else:
+            self.broker = MemoryBroker()
+            self.presence = MemoryPresence()
+        self.clients = {}  # user id -> set of Client
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        self.started = False
+
+    def publish(self, channel, event):
+        self.broker.publish(channel, event)
+
+    def start(self):
+        """Start the subscriber and heartbeat threads, once, when the first socket opens."""
+        with self.lock:
+            if self.started:
+                return
+            self.started = True
+        start_thread(lambda: self.broker.run(self.dispatch, self.resync_all, self.stopped), "realtime-subscriber")
+        start_thread(self.heartbeat, "realtime-heartbeat")
+
+    def add(self, user_id, ws):
+        self.start()
+        client = Client(user_id, ws)
+        newly_online = self.presence.connected(user_id)
+        with self.lock:
+            self.clients.setdefault(user_id, set()).add(client)
+            self.presence.mark(user_id, len(self.clients[user_id]))
+        if newly_online:
+            self.publish("broadcast", {"kind": "presence", "user_id": user_id, "online": True})
+        return client
+
+    def remove(self, client):
+        with self.lock:
+            mine = self.clients.get(client.user_id, set())
+            mine.discard(client)
+            remaining = len(mine)
+            if not remaining:
+                self.clients.pop(client.user_id, None)
+        self.presence.mark(client.user_id, remaining)
+        if not remaining and self.presence.disconnected(client.user_id):
+            self.publish("broadcast", {"kind": "presence", "user_id": client.user_id, "online": False})
+
+    def local_clients(self, user_id=None):
+        with self.lock:
+            if user_id is None:
+                return [c for group in self.clients.values() for c in group]
+            return list(self.clients.get(user_id, ()))
+
+    def dispatch(self, channel, event):
+        """Render the event for each local user it concerns and send it to their sockets."""
+        renderer = RENDERERS.get(event.get("kind"))
+        if renderer is None:
+            return
+        if channel == "broadcast":
+            targets = self.local_clients()
+        else:
+            targets = self.local_clients(int(channel.split(":", 1)[1]))
+        by_user = {}
+        for client in targets:
+            by_user.setdefault(client.user_id, []).append(client)
+        for user_id, clients in by_user.items():
+            html = self.render(renderer, user_id, event)
+            if html:
+                for client in clients:
+                    try:
+                        client.send(html)
+                    except Exception:  # a socket closing under us; its own thread cleans up
+                        log.debug("send failed", exc_info=True)
+
+    def render(self, renderer, user_id, event):
+        from socialapp.extensions import db
+
+        with self.app.app_context():
+            try:
+                return renderer(user_id, event)
+            except Exception:
+                log.exception("rendering %s for user %s failed", event.get("kind"), user_id)
+                return None
+            finally:
+                db.session.remove()
+
+    def resync_all(self):
+        """Events may have been lost: ask every page to reconnect, which makes it fetch what it missed."""
+        for client in self.local_clients():
+            client.close(1012)
+
+    def heartbeat(self):
+        while not self.stopped.wait(HEARTBEAT):
+            try:
+                self.presence.refresh(list(self.clients))
+            except Exception:
+                log.warning("presence heartbeat failed", exc_info=True)
