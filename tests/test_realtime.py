@@ -1,0 +1,152 @@
+"""The socket endpoint, delivery through the in-process broker and through Redis, and presence."""
+
+import json
+import time
+import uuid
+
+import pytest
+import simple_websocket
+
+from socialapp import realtime
+from tests.support.browser import LiveServer
+from tests.support.services import CI, redis_available, redis_test_url
+
+realtime.register_renderer("test_ping", lambda viewer, event: f'<p id="ping">{viewer}:{event["n"]}</p>')
+
+
+def session_cookie(app, user_id):
+    from socialapp.extensions import db
+    from socialapp.models import User
+
+    client = app.test_client()
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+    return f"session={client.get_cookie('session').value}"
+
+
+def connect(server, cookie=None, origin=None):
+    # This client names the host without its port in the Host header, so the same origin does too.
+    headers = {"Origin": origin or "http://127.0.0.1"}
+    if cookie:
+        headers["Cookie"] = cookie
+    return simple_websocket.Client.connect(server.url.replace("http", "ws") + "/ws", headers=headers)
+
+
+def receive_until(ws, predicate, timeout=5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        message = ws.receive(timeout=max(0.05, deadline - time.monotonic()))
+        if message is not None and predicate(message):
+            return message
+    raise AssertionError("the expected message did not arrive")
+
+
+def publish(app, user_id, n):
+    with app.app_context():
+        realtime.publish(user_id, "test_ping", n=n)
+
+
+def test_a_logged_in_socket_gets_ready_then_its_user_events(live_server):
+    ada, _, _ = live_server.make_user("ada")
+    bob, _, _ = live_server.make_user("bob")
+    ws = connect(live_server, session_cookie(live_server.app, ada))
+    assert json.loads(ws.receive(timeout=5)) == {"ready": True}
+    publish(live_server.app, bob, 1)  # someone else's event
+    publish(live_server.app, ada, 2)
+    assert receive_until(ws, lambda m: "ping" in m) == f'<p id="ping">{ada}:2</p>'
+    ws.close()
+
+
+def test_anonymous_sockets_are_refused(live_server):
+    ws = connect(live_server)
+    with pytest.raises(simple_websocket.ConnectionClosed) as closed:
+        ws.receive(timeout=5)
+    assert closed.value.reason == 1008
+
+
+def test_sockets_from_another_site_are_refused(live_server):
+    ada, _, _ = live_server.make_user("ada")
+    ws = connect(live_server, session_cookie(live_server.app, ada), origin="https://evil.example")
+    with pytest.raises(simple_websocket.ConnectionClosed) as closed:
+        ws.receive(timeout=5)
+    assert closed.value.reason == 1008
+
+
+def test_presence_follows_open_sockets(live_server):
+    ada, _, _ = live_server.make_user("ada")
+    cookie = session_cookie(live_server.app, ada)
+    first, second = connect(live_server, cookie), connect(live_server, cookie)
+    for ws in (first, second):
+        ws.receive(timeout=5)
+    with live_server.app.app_context():
+        assert realtime.is_online(ada)
+        first.close()
+        time.sleep(0.3)
+        assert realtime.is_online(ada)  # still one tab open
+        second.close()
+        deadline = time.monotonic() + 5
+        while realtime.is_online(ada) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not realtime.is_online(ada)
+
+
+@pytest.fixture
+def redis_prefix():
+    if not redis_available():
+        if CI:
+            pytest.fail("Redis is required when CI=true")
+        pytest.skip("Redis is not running here")
+    return f"test-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def two_workers(browser_database_url, tmp_path, redis_prefix):
+    """Two app processes' worth of state (two apps, two servers) sharing the database and Redis."""
+    from socialapp import create_app
+    from tests.conftest import app_config
+
+    servers = []
+    for n in range(2):
+        config = app_config(
+            browser_database_url, tmp_path / f"w{n}", REDIS_URL=redis_test_url(), REALTIME_PREFIX=redis_prefix
+        )
+        server = LiveServer(create_app(config))
+        server.start()
+        servers.append(server)
+    yield servers
+    for server in servers:
+        server.app.extensions["realtime"].stopped.set()
+        server.stop()
+    from socialapp.extensions import db
+    from tests.conftest import empty_database
+
+    with servers[0].app.app_context():
+        empty_database(db)
+
+
+def test_an_event_published_on_one_worker_reaches_a_socket_on_the_other(two_workers):
+    first, second = two_workers
+    ada, _, _ = first.make_user("ada")
+    ws = connect(first, session_cookie(first.app, ada))
+    ws.receive(timeout=5)
+    publish(second.app, ada, 7)
+    assert receive_until(ws, lambda m: "ping" in m) == f'<p id="ping">{ada}:7</p>'
+    with second.app.app_context():
+        assert realtime.is_online(ada)  # presence is shared through Redis
+    ws.close()
+
+
+def test_presence_of_a_vanished_worker_expires(app_overrides, redis_prefix):
+    import redis
+
+    from socialapp.realtime.presence import RedisPresence
+
+    client = redis.Redis.from_url(redis_test_url())
+    presence = RedisPresence(client, redis_prefix)
+    presence.connected(42)
+    assert presence.online([42, 43]) == {42}
+    # A killed worker stops refreshing: its entry's expiry passes and the user is offline.
+    client.zadd(f"{redis_prefix}:presence:42", {presence.token: time.time() - 1})
+    assert presence.online([42]) == set()
