@@ -1,0 +1,21 @@
+"""gunicorn settings for socialapp: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+Every open WebSocket holds one worker thread while it idles, so workers run many threads (gthread).
+Several workers need REDIS_URL, which carries real-time events between them; without it, run one.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+worker_class = "gthread"
+workers = int(
+    os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2) if os.environ.get("REDIS_URL") else 1)
+)
+threads = int(os.environ.get("WEB_THREADS", "500"))
+# Sockets stay open for hours; the app pings them every 25 s, so only truly stuck requests time out.
+timeout = int(os.environ.get("WEB_TIMEOUT", "120"))
+graceful_timeout = 20
+keepalive = 5
+accesslog = None  # the app logs one structured line per request
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
