@@ -1,6 +1,6 @@
 """Take docs/screenshot.png: a profile page of a fresh instance, in Chromium.
 
-    .venv/bin/python scripts/screenshot.py
+.venv/bin/python scripts/screenshot.py
 """
 
 import os

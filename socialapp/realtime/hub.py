@@ -89,10 +89,8 @@ class Hub:
         renderer = RENDERERS.get(event.get("kind"))
         if renderer is None:
             return
-        if channel == "broadcast":
-            targets = self.local_clients()
-        else:
-            targets = self.local_clients(int(channel.split(":", 1)[1]))
+        user_id = None if channel == "broadcast" else int(channel.split(":", 1)[1])
+        targets = self.local_clients(user_id)
         by_user = {}
         for client in targets:
             by_user.setdefault(client.user_id, []).append(client)
