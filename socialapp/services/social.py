@@ -6,6 +6,7 @@ from sqlalchemy import delete, desc, func, or_, select, true, tuple_, update
 
 from socialapp.extensions import db
 from socialapp.models import Block, Follow, User
+from socialapp.services import notifications
 from socialapp.services.visibility import hidden_user_ids, is_blocked_between, visible_to
 from socialapp.signals import account_deleting
 
@@ -47,6 +48,7 @@ def follow(user, other):
     db.session.add(Follow(follower_id=user.id, followed_id=other.id))
     db.session.flush()
     _change_counts(user.id, other.id, +1)
+    notifications.notify(other.id, user.id, "follow")
     db.session.commit()
     return True
 
@@ -64,6 +66,7 @@ def unfollow(user, other):
     """`user` stops following `other`. Unfollowing someone not followed is harmless."""
     _check_other(user, other, "unfollow")
     removed = _remove_follow(user.id, other.id)
+    notifications.withdraw(other.id, user.id, "follow")
     db.session.commit()
     return removed
 

@@ -1,0 +1,1 @@
+from socialapp.blueprints.notifications.routes import bp  # noqa: F401

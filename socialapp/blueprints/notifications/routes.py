@@ -1,0 +1,58 @@
+"""The bell, the notifications page, marking as read."""
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from socialapp.services import notifications
+from socialapp.web import is_htmx
+
+bp = Blueprint("notifications", __name__)
+
+
+@bp.app_context_processor
+def bell_helpers():
+    def unread_notifications():
+        return notifications.unread_count(current_user.id) if current_user.is_authenticated else 0
+
+    return {
+        "unread_notifications": unread_notifications,
+        "describe_notification": notifications.describe,
+        "notification_link": notifications.link_for,
+    }
+
+
+def bell_fragment(viewer_id, event):
+    """What a viewer's sockets receive when their notifications change: the bell, out of band."""
+    from flask import current_app
+
+    with current_app.test_request_context("/"):
+        return render_template("notifications/_bell.html", count=notifications.unread_count(viewer_id), oob=True)
+
+
+@bp.get("/notifications")
+@login_required
+def index():
+    before = request.args.get("before", type=int)
+    rows, next_before = notifications.page(current_user.id, before)
+    template = "notifications/_page.html" if is_htmx() and before else "notifications/index.html"
+    return render_template(template, rows=rows, next_before=next_before)
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+@login_required
+def read(notification_id):
+    if not notifications.mark_read(current_user.id, notification_id):
+        abort(404)
+    if is_htmx():
+        rows, _ = notifications.page(current_user.id, notification_id + 1, limit=1)
+        return render_template(
+            "notifications/_read_response.html", row=rows[0], count=notifications.unread_count(current_user.id)
+        )
+    return redirect(url_for("notifications.index"))
+
+
+@bp.post("/notifications/read-all")
+@login_required
+def read_all():
+    notifications.mark_all_read(current_user.id)
+    return redirect(url_for("notifications.index"))

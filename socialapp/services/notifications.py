@@ -1,0 +1,153 @@
+"""Notifications: created in the same transaction as their cause, pushed to the bell after commit."""
+
+from flask import url_for
+from sqlalchemy import delete, event, func, select, update
+from sqlalchemy.orm import Session
+
+from socialapp.extensions import db
+from socialapp.models import Notification, User
+from socialapp.models.base import utcnow
+from socialapp.services.visibility import is_blocked_between, visible_to
+
+KINDS = {
+    "follow": "started following you",
+    "like": "liked your post",
+    "comment": "commented on your post",
+    "reply": "replied to your comment",
+    "mention": "mentioned you",
+    "message": "sent you a message",
+}
+PAGE_SIZE = 20
+# subject_type -> function(notification, actor) -> URL of the cause; areas add theirs.
+LINKS = {}
+_PENDING = "notifications_to_push"
+
+
+def _push_after_commit(recipient_id):
+    db.session.info.setdefault(_PENDING, set()).add(recipient_id)
+
+
+@event.listens_for(Session, "after_commit")
+def _push_pending(session):
+    recipients = session.info.pop(_PENDING, set())
+    if recipients:
+        from socialapp import realtime
+
+        for recipient_id in recipients:
+            realtime.publish(recipient_id, "notification")
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session):
+    session.info.pop(_PENDING, None)
+
+
+def notify(recipient_id, actor_id, kind, subject_type=None, subject_id=None):
+    """Record that `actor_id` did `kind` to `recipient_id`, in the caller's transaction (not committed).
+
+    Nothing for one's own actions or between people in a block. Unread message notifications from the
+    same conversation are folded into one.
+    """
+    if recipient_id == actor_id or is_blocked_between(recipient_id, actor_id):
+        return None
+    if kind == "message":
+        existing = db.session.scalar(
+            select(Notification).where(
+                Notification.recipient_id == recipient_id,
+                Notification.actor_id == actor_id,
+                Notification.kind == kind,
+                Notification.subject_type == subject_type,
+                Notification.subject_id == subject_id,
+                Notification.read_at.is_(None),
+            )
+        )
+        if existing:
+            existing.created_at = utcnow()
+            _push_after_commit(recipient_id)
+            return existing
+    notification = Notification(
+        recipient_id=recipient_id, actor_id=actor_id, kind=kind, subject_type=subject_type, subject_id=subject_id
+    )
+    db.session.add(notification)
+    _push_after_commit(recipient_id)
+    return notification
+
+
+def withdraw(recipient_id, actor_id, kind, subject_type=None, subject_id=None):
+    """Remove the notification of an action that was undone (unfollow, unlike, deleted comment)."""
+    result = db.session.execute(
+        delete(Notification).where(
+            Notification.recipient_id == recipient_id,
+            Notification.actor_id == actor_id,
+            Notification.kind == kind,
+            Notification.subject_type.is_(subject_type)
+            if subject_type is None
+            else Notification.subject_type == subject_type,
+            Notification.subject_id.is_(subject_id) if subject_id is None else Notification.subject_id == subject_id,
+        )
+    )
+    if result.rowcount:
+        _push_after_commit(recipient_id)
+
+
+def unread_count(user_id):
+    stmt = select(func.count()).where(
+        Notification.recipient_id == user_id, Notification.read_at.is_(None), visible_to(user_id, Notification.actor_id)
+    )
+    return db.session.scalar(stmt)
+
+
+def page(user_id, before=None, limit=PAGE_SIZE):
+    """(rows of (notification, actor), next cursor): newest first, hiding actors in a block."""
+    stmt = (
+        select(Notification, User)
+        .join(User, User.id == Notification.actor_id)
+        .where(Notification.recipient_id == user_id, visible_to(user_id, Notification.actor_id))
+        .order_by(Notification.id.desc())
+        .limit(limit + 1)
+    )
+    if before:
+        stmt = stmt.where(Notification.id < before)
+    rows = db.session.execute(stmt).all()
+    return rows[:limit], rows[limit - 1][0].id if len(rows) > limit else None
+
+
+def mark_read(user_id, notification_id):
+    """Mark one of the user's notifications read; False when it is not theirs."""
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.recipient_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()
+    return (
+        bool(result.rowcount)
+        or db.session.scalar(
+            select(func.count()).where(Notification.id == notification_id, Notification.recipient_id == user_id)
+        )
+        > 0
+    )
+
+
+def mark_all_read(user_id):
+    db.session.execute(
+        update(Notification)
+        .where(Notification.recipient_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()
+
+
+def describe(notification):
+    return KINDS.get(notification.kind, "did something")
+
+
+def link_for(notification, actor):
+    """Where a notification leads: its cause when its area says so, else the person who acted."""
+    link = LINKS.get(notification.subject_type)
+    if link:
+        return link(notification, actor)
+    return url_for("profiles.show", username=actor.username)
+
+
+LINKS["conversation"] = lambda notification, actor: url_for("chat.conversation", username=actor.username)

@@ -1,0 +1,30 @@
+"""The bell counts live."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support.browser import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_bell_counts_a_new_follower_without_a_reload(browser, live_server, page):
+    live_server.make_user("ada", first_name="Ada", last_name="Lovelace")
+    live_server.make_user("bob", first_name="Bob", last_name="Builder")
+    log_in(page, live_server, "ada")
+    expect(page.get_by_role("link", name="Notifications, 0 unread")).to_be_visible()
+    page.evaluate("window.__notReloaded = true")
+
+    other = browser.new_context().new_page()
+    log_in(other, live_server, "bob")
+    other.goto(live_server("/u/ada"))
+    other.get_by_role("button", name="Follow Ada Lovelace", exact=True).click()
+    expect(other.get_by_role("button", name="Unfollow Ada Lovelace")).to_be_visible()
+
+    expect(page.get_by_role("link", name="Notifications, 1 unread")).to_be_visible()
+    assert page.evaluate("window.__notReloaded") is True
+    page.get_by_role("link", name="Notifications, 1 unread").click()
+    expect(page.get_by_role("link", name="Bob Builder started following you")).to_be_visible()
+    page.get_by_role("button", name="Mark as read: Bob Builder started following you").click()
+    expect(page.get_by_role("link", name="Notifications, 0 unread")).to_be_visible()
+    other.context.close()

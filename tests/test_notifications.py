@@ -1,0 +1,98 @@
+"""Notifications: created with their cause, never for oneself or across a block, withdrawn when undone."""
+
+from socialapp.models import Block, Notification
+from socialapp.services import notifications, social
+
+HX = {"HX-Request": "true"}
+
+
+def test_a_follow_notifies_and_an_unfollow_withdraws_it(app, db, make_user):
+    ada, bob = make_user("ada"), make_user("bob")
+    social.follow(bob, ada)
+    assert notifications.unread_count(ada.id) == 1
+    (row,) = notifications.page(ada.id)[0]
+    assert row[0].kind == "follow" and row[1].id == bob.id
+    social.unfollow(bob, ada)
+    assert notifications.unread_count(ada.id) == 0
+    assert db.session.query(Notification).count() == 0
+
+
+def test_no_notification_for_ones_own_action_or_across_a_block(app, db, make_user):
+    ada, bob = make_user("ada"), make_user("bob")
+    assert notifications.notify(ada.id, ada.id, "like") is None
+    db.session.add(Block(blocker_id=ada.id, blocked_id=bob.id))
+    db.session.commit()
+    assert notifications.notify(ada.id, bob.id, "message") is None
+    db.session.commit()
+    assert db.session.query(Notification).count() == 0
+
+
+def test_notifications_from_someone_later_blocked_are_hidden(app, db, make_user):
+    ada, bob = make_user("ada"), make_user("bob")
+    social.follow(bob, ada)
+    db.session.add(Block(blocker_id=ada.id, blocked_id=bob.id))
+    db.session.commit()
+    assert notifications.unread_count(ada.id) == 0
+    assert notifications.page(ada.id)[0] == []
+
+
+def test_unread_messages_of_one_conversation_fold_into_one(app, db, make_user):
+    ada, bob = make_user("ada"), make_user("bob")
+    for _ in range(3):
+        notifications.notify(ada.id, bob.id, "message", "conversation", 5)
+        db.session.commit()
+    assert notifications.unread_count(ada.id) == 1
+    notifications.mark_all_read(ada.id)
+    notifications.notify(ada.id, bob.id, "message", "conversation", 5)
+    db.session.commit()
+    assert notifications.unread_count(ada.id) == 1
+    assert db.session.query(Notification).count() == 2
+
+
+def test_the_page_lists_newest_first_links_to_the_cause_and_marks_read(client, db, make_user, login):
+    ada, bob, cy = make_user("ada"), make_user("bob", first_name="Bob"), make_user("cy", first_name="Cy")
+    social.follow(bob, ada)
+    notifications.notify(ada.id, cy.id, "message", "conversation", 9)
+    db.session.commit()
+    login(ada)
+    html = client.get("/notifications").get_data(as_text=True)
+    assert html.index("Cy Tester") < html.index("Bob Tester")
+    assert 'href="/chat/cy"' in html and 'href="/u/bob"' in html
+    assert "Notifications, 2 unread" in html
+    first = notifications.page(ada.id)[0][0][0]
+    response = client.post(f"/notifications/{first.id}/read", headers=HX)
+    assert response.status_code == 200
+    assert "Notifications, 1 unread" in response.get_data(as_text=True)
+    client.post("/notifications/read-all")
+    assert notifications.unread_count(ada.id) == 0
+
+
+def test_one_cannot_mark_someone_elses_notification(client, db, make_user, login):
+    ada, bob = make_user("ada"), make_user("bob")
+    social.follow(bob, ada)
+    notification = db.session.query(Notification).one()
+    login(bob)
+    assert client.post(f"/notifications/{notification.id}/read").status_code == 404
+    assert notifications.unread_count(ada.id) == 1
+
+
+def test_notifications_page_paginates(client, db, make_user, login):
+    ada = make_user("ada")
+    for n in range(25):
+        other = make_user(f"fan{n}")
+        notifications.notify(ada.id, other.id, "follow")
+    db.session.commit()
+    login(ada)
+    html = client.get("/notifications").get_data(as_text=True)
+    assert html.count('class="notification row unread"') == 20
+    _, before = notifications.page(ada.id)
+    more = client.get(f"/notifications?before={before}", headers=HX).get_data(as_text=True)
+    assert more.count('class="notification row unread"') == 5 and "<html" not in more
+
+
+def test_a_deleted_account_takes_its_notifications(client, db, make_user):
+    ada, bob = make_user("ada"), make_user("bob")
+    social.follow(bob, ada)
+    db.session.delete(bob)
+    db.session.commit()
+    assert db.session.query(Notification).count() == 0
