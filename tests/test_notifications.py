@@ -96,3 +96,12 @@ def test_a_deleted_account_takes_its_notifications(client, db, make_user):
     db.session.delete(bob)
     db.session.commit()
     assert db.session.query(Notification).count() == 0
+
+
+def test_the_bell_fragment_is_served_for_refetching(client, db, make_user, login):
+    ada, bob = make_user("ada"), make_user("bob")
+    social.follow(bob, ada)
+    login(ada)
+    html = client.get("/notifications/bell", headers=HX).get_data(as_text=True)
+    assert 'aria-label="Notifications, 1 unread"' in html and 'hx-trigger="live:ready from:document"' in html
+    assert "<html" not in html

@@ -29,6 +29,12 @@ def bell_fragment(viewer_id, event):
         return render_template("notifications/_bell.html", count=notifications.unread_count(viewer_id), oob=True)
 
 
+@bp.get("/notifications/bell")
+@login_required
+def bell():
+    return render_template("notifications/_bell.html", count=notifications.unread_count(current_user.id))
+
+
 @bp.get("/notifications")
 @login_required
 def index():
