@@ -1,5 +1,6 @@
 """All configuration, read from environment variables with defaults that need nothing installed."""
 
+import json
 import os
 
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"
@@ -17,6 +18,13 @@ def _bool(name, default=False):
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _json(name, default):
+    value = os.environ.get(name)
+    if not value:
+        return default
+    return json.loads(value)
 
 
 def _database_url(instance_path):
@@ -80,6 +88,12 @@ def from_environment(instance_path):
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "CONTENT_SECURITY_POLICY": os.environ.get("CONTENT_SECURITY_POLICY", DEFAULT_CSP),
         "HSTS": production,
+        # Meetings: STUN/TURN servers as RTCPeerConnection's iceServers JSON (none needed on a LAN),
+        # a mesh of at most this many people, and ZegoCloud's prebuilt kit when both Zego values are set.
+        "ICE_SERVERS": _json("ICE_SERVERS", []),
+        "MEETING_MAX_PARTICIPANTS": int(os.environ.get("MEETING_MAX_PARTICIPANTS", "6")),
+        "ZEGO_APP_ID": int(os.environ.get("ZEGO_APP_ID") or 0) or None,
+        "ZEGO_SERVER_SECRET": os.environ.get("ZEGO_SERVER_SECRET") or None,
     }
 
 

@@ -5,6 +5,7 @@ def register_blueprints(app):
     from socialapp.blueprints.auth import bp as auth_bp
     from socialapp.blueprints.chat import bp as chat_bp
     from socialapp.blueprints.main import bp as main_bp
+    from socialapp.blueprints.meetings import bp as meetings_bp
     from socialapp.blueprints.notifications import bp as notifications_bp
     from socialapp.blueprints.profiles import bp as profiles_bp
     from socialapp.blueprints.social import bp as social_bp
@@ -14,6 +15,7 @@ def register_blueprints(app):
     app.register_blueprint(profiles_bp)
     app.register_blueprint(social_bp)
     app.register_blueprint(chat_bp)
+    app.register_blueprint(meetings_bp)
     app.register_blueprint(notifications_bp)
 
     from socialapp.blueprints.chat import live

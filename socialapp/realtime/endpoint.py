@@ -9,6 +9,7 @@ from flask_login import current_user
 from simple_websocket import ConnectionClosed
 
 from socialapp.extensions import db, sock
+from socialapp.realtime import signals
 
 log = logging.getLogger(__name__)
 POLICY_VIOLATION = 1008
@@ -39,11 +40,12 @@ def socket(ws):
     client.send(json.dumps({"ready": True}))
     try:
         while True:
-            ws.receive()  # the page sends nothing we act on; this waits for it to close
+            signals.receive(client, ws.receive())  # JSON from the page goes to its registered handler
     except ConnectionClosed as closed:
         log.debug("socket of user %s closed: %s %s", user_id, closed.reason, closed.message)
     except Exception:
         log.exception("socket loop failed")
         raise
     finally:
+        signals.closed(client)
         hub.remove(client)

@@ -1,0 +1,1 @@
+from socialapp.blueprints.meetings.routes import bp  # noqa: F401

@@ -1,0 +1,111 @@
+"""The meeting's messages over the page's socket: join, relay WebRTC signals between two tabs in the
+same room, camera and microphone state, heartbeat, leave. Every message to another tab goes through
+the broker (`send_to_socket`), so the tabs of one meeting may sit on different workers or hosts.
+
+Messages from pages carry "type"; messages to pages carry "type" first, and never "content" or
+"payload" (htmx would swap those as HTML).
+"""
+
+from flask import current_app
+
+from socialapp.extensions import db
+from socialapp.models import User
+from socialapp.realtime.signals import register_close_handler, register_handler, send_to_socket
+from socialapp.services import meetings
+from socialapp.services.meetings import MeetingFull
+
+
+def _peer(participant, user):
+    return {
+        "socket": participant.socket_id,
+        "user_id": user.id,
+        "name": user.full_name or user.username,
+        "camera": participant.camera_on,
+        "mic": participant.mic_on,
+        "screen": participant.screen_on,
+    }
+
+
+def _tell_others(meeting_id, socket_id, message):
+    for participant, _ in meetings.active_participants(meeting_id):
+        if participant.socket_id != socket_id:
+            send_to_socket(participant.socket_id, message)
+
+
+def _tell_left(gone):
+    for participant in gone:
+        _tell_others(participant.meeting_id, participant.socket_id, _left(participant))
+
+
+def _left(participant):
+    return {"type": "meeting.peer-left", "socket": participant.socket_id}
+
+
+def on_join(user_id, socket_id, data):
+    meeting = meetings.find_meeting(str(data.get("room", "")))
+    if meeting is None:
+        send_to_socket(socket_id, {"type": "meeting.error", "message": "No meeting has that ID."})
+        return
+    _tell_left(meetings.sweep_stale(meeting.id))
+    try:
+        meetings.join(
+            meeting.id,
+            user_id,
+            socket_id,
+            current_app.config["MEETING_MAX_PARTICIPANTS"],
+            camera=data.get("camera", True),
+            mic=data.get("mic", True),
+        )
+    except MeetingFull as full:
+        send_to_socket(socket_id, {"type": "meeting.full", "message": full.message})
+        return
+    everyone = meetings.active_participants(meeting.id)
+    me = next(_peer(p, u) for p, u in everyone if p.socket_id == socket_id)
+    # Those already in hear first; the newcomer then calls each of them.
+    for participant, _ in everyone:
+        if participant.socket_id != socket_id:
+            send_to_socket(participant.socket_id, {"type": "meeting.peer-joined", "peer": me})
+    peers = [_peer(p, u) for p, u in everyone if p.socket_id != socket_id]
+    send_to_socket(socket_id, {"type": "meeting.joined", "socket": socket_id, "self": me, "peers": peers})
+
+
+def on_signal(user_id, socket_id, data):
+    """An offer, answer or ICE candidate for one other tab of the same meeting, passed on untouched."""
+    target = str(data.get("to", ""))
+    if not meetings.same_meeting(socket_id, target):
+        return
+    message = {"type": "meeting.signal", "from": socket_id}
+    for key in ("description", "candidate"):
+        if isinstance(data.get(key), dict):
+            message[key] = data[key]
+    send_to_socket(target, message)
+
+
+def on_media(user_id, socket_id, data):
+    participant = meetings.set_media(socket_id, data.get("camera"), data.get("mic"), data.get("screen"))
+    if participant is None:
+        return
+    user = db.session.get(User, user_id)
+    _tell_others(
+        participant.meeting_id,
+        socket_id,
+        {"type": "meeting.peer-media", "peer": _peer(participant, user)},
+    )
+
+
+def on_heartbeat(user_id, socket_id, data):
+    meetings.heartbeat(socket_id)
+
+
+def on_leave(user_id, socket_id, data=None):
+    participant = meetings.leave(socket_id)
+    if participant is not None:
+        _tell_others(participant.meeting_id, socket_id, _left(participant))
+
+
+register_handler("meeting.join", on_join)
+register_handler("meeting.signal", on_signal)
+register_handler("meeting.media", on_media)
+register_handler("meeting.heartbeat", on_heartbeat)
+register_handler("meeting.leave", on_leave)
+register_close_handler(on_leave)

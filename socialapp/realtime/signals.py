@@ -1,0 +1,122 @@
+"""Messages from pages, and messages to one socket (one tab) rather than to every tab of a user.
+
+Pushes (`publish`) reach every tab of a user as HTML. Some features need more: a video call
+exchanges JSON offers, answers and network candidates between two particular tabs. So:
+
+- a page sends JSON `{"type": "...", ...}` on its socket; `register_handler(type, fn)` makes
+  `fn(user_id, socket_id, data)` handle it, on the worker holding that socket;
+- `send_to_socket(socket_id, payload)` delivers JSON to one tab, on whatever worker holds it: it is
+  published on the owner's `user:<id>` channel through the broker, and the worker that has the socket
+  sends it (the socket id names its user, so no lookup is needed);
+- `register_close_handler(fn)` runs `fn(user_id, socket_id)` when a socket closes, however it closed.
+
+Payload keys `content` and `payload` are swapped as HTML by htmx's socket extension, so JSON sent to
+pages must not use them. Handlers run on the socket's thread, in the request context of the socket.
+"""
+
+import json
+import logging
+import secrets
+import threading
+
+from flask import current_app
+
+from socialapp.extensions import db
+from socialapp.realtime import publish, register_renderer
+
+log = logging.getLogger(__name__)
+
+HANDLERS = {}
+CLOSE_HANDLERS = []
+KIND = "to_socket"
+MAX_MESSAGE = 64 * 1024  # an SDP offer with many candidates is a few KB
+
+
+def register_handler(type_, fn):
+    """`fn(user_id, socket_id, data)` handles JSON messages `{"type": type_, ...}` sent by pages."""
+    HANDLERS[type_] = fn
+
+
+def register_close_handler(fn):
+    """`fn(user_id, socket_id)` runs when a socket closes, whether the page left or the network dropped."""
+    CLOSE_HANDLERS.append(fn)
+
+
+def _local():
+    """This process's sockets by id, for this app (tests run several apps in one process)."""
+    return current_app.extensions.setdefault("realtime.sockets", {"by_id": {}, "lock": threading.Lock()})
+
+
+def socket_id_of(client):
+    """The id of one open socket: its user's id, a dot, and a random part. Registered on first use."""
+    sid = getattr(client, "socket_id", None)
+    if sid is None:
+        sid = client.socket_id = f"{client.user_id}.{secrets.token_urlsafe(12)}"
+        local = _local()
+        with local["lock"]:
+            local["by_id"][sid] = client
+    return sid
+
+
+def user_of(socket_id):
+    user, _, _ = str(socket_id).partition(".")
+    return int(user) if user.isdigit() else None
+
+
+def send_to_socket(socket_id, payload):
+    """Send JSON `payload` to one socket, on any worker. Unknown or closed sockets drop it."""
+    user_id = user_of(socket_id)
+    if user_id is not None:
+        publish(user_id, KIND, socket=socket_id, message=payload)
+
+
+def _deliver(viewer_id, event):
+    # Runs on the worker(s) where the addressed user has sockets; only the one holding it sends.
+    client = _local()["by_id"].get(event.get("socket"))
+    if client is not None and client.user_id == viewer_id:
+        try:
+            client.send(json.dumps(event["message"]))
+        except Exception:  # closing under us; its own thread cleans up
+            log.debug("send to socket failed", exc_info=True)
+    return None  # nothing for the user's other sockets
+
+
+register_renderer(KIND, _deliver)
+
+
+def receive(client, text):
+    """The endpoint's hook for every message a page sends: dispatch JSON to its handler."""
+    if not isinstance(text, str) or not text.startswith("{") or len(text) > MAX_MESSAGE:
+        return
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return
+    handler = HANDLERS.get(data.get("type")) if isinstance(data, dict) else None
+    if handler is None:
+        return
+    try:
+        handler(client.user_id, socket_id_of(client), data)
+    except Exception:
+        db.session.rollback()
+        log.exception("handling %s from user %s failed", data.get("type"), client.user_id)
+    finally:
+        db.session.remove()  # hold no database connection while the socket idles
+
+
+def closed(client):
+    """The endpoint's hook when a socket closes: forget it and tell the close handlers."""
+    sid = getattr(client, "socket_id", None)
+    if sid is None:
+        return  # the page never spoke, so no feature knows this socket
+    local = _local()
+    with local["lock"]:
+        local["by_id"].pop(sid, None)
+    for fn in CLOSE_HANDLERS:
+        try:
+            fn(client.user_id, sid)
+        except Exception:
+            db.session.rollback()
+            log.exception("close handler failed for socket %s", sid)
+        finally:
+            db.session.remove()

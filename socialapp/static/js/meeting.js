@@ -1,0 +1,341 @@
+// Video meetings. The page is drawn by the server; this module does what only a script can:
+// open the camera and microphone, let people pick devices, and connect a WebRTC mesh with every other
+// tab in the room. Signals (offers, answers, ICE candidates) go as JSON over the page's one socket
+// (#live, from base.html) to the server, which passes them through the broker to the other tab.
+//
+// Who calls whom: a newcomer receives the list of people already in the room and sends each an offer;
+// those already in wait for the newcomer's offer. Each connection has one audio and one video
+// transceiver, so sharing the screen swaps the video track (replaceTrack) without renegotiating.
+//
+// For inspection (the console, tests), read-only: window.meeting.peers (a Map of socket id to
+// RTCPeerConnection), .localStream, .socketId and .joined.
+(() => {
+  const root = document.getElementById("meeting");
+  if (!root) return;
+  if (root.dataset.zegoAppId) {
+    document.addEventListener("DOMContentLoaded", () => startZego(root));
+    return;
+  }
+
+  const $ = (id) => document.getElementById(id);
+  const room = root.dataset.room;
+  const iceServers = JSON.parse(root.dataset.iceServers || "[]");
+  const selfName = root.dataset.selfName;
+  const media = { camera: true, mic: true, screen: false };
+  const peers = new Map(); // socket id -> { pc, info, tile, stream, chain, pending }
+  let localStream = new MediaStream();
+  let screenTrack = null;
+  let connection = null; // hx-ws's connection object for #live; its .socket is the current WebSocket
+  let ready = false; // the server has registered the socket
+  let wantJoin = false;
+  let joined = false;
+  let socketId = null;
+  let selfTile = null;
+
+  // ---- The socket -------------------------------------------------------------------------------
+  document.addEventListener("htmx:ws:after:connection", (event) => { connection = event.detail.connection; });
+  document.addEventListener("htmx:ws:close", () => {
+    ready = false;
+    if (joined) {
+      // The server drops us from the room when the socket closes; rejoin when a new one is ready.
+      joined = false;
+      for (const id of [...peers.keys()]) removePeer(id);
+      status("Connection lost. Reconnecting…");
+    }
+  });
+  document.addEventListener("live:ready", () => {
+    ready = true;
+    if (wantJoin) sendJoin();
+  });
+  document.addEventListener("htmx:ws:after:message:incoming", (event) => {
+    const data = event.detail?.message?.data;
+    if (typeof data !== "string" || !data.startsWith("{")) return;
+    const message = JSON.parse(data);
+    if (String(message.type).startsWith("meeting.")) handlers[message.type]?.(message);
+  });
+
+  function send(message) {
+    const socket = connection?.socket;
+    if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+  }
+
+  function sendJoin() {
+    status("Joining…");
+    send({ type: "meeting.join", room, camera: media.camera, mic: media.mic });
+  }
+
+  const handlers = {
+    "meeting.joined"(message) {
+      joined = true;
+      socketId = message.socket;
+      showRoom();
+      for (const info of message.peers) call(addPeer(info));
+      status(message.peers.length ? "" : "You are the only one here. Share the link to invite people.");
+    },
+    "meeting.full"(message) {
+      wantJoin = false;
+      $("meeting-full").hidden = false;
+      $("join-button").disabled = false;
+      status("");
+    },
+    "meeting.error"(message) {
+      wantJoin = false;
+      $("join-button").disabled = false;
+      status(message.message);
+    },
+    "meeting.peer-joined"(message) {
+      addPeer(message.peer);
+      status("");
+    },
+    "meeting.peer-left"(message) { removePeer(message.socket); },
+    "meeting.peer-media"(message) {
+      const peer = peers.get(message.peer.socket);
+      if (peer) showState(peer.tile, message.peer);
+    },
+    "meeting.signal"(message) {
+      const peer = peers.get(message.from) || addPeer({ socket: message.from, name: "" });
+      peer.chain = peer.chain.then(() => onSignal(peer, message)).catch((error) => console.warn("signal", error));
+    },
+  };
+
+  // ---- Devices ----------------------------------------------------------------------------------
+  async function openDevices() {
+    const camera = $("camera-select").value;
+    const mic = $("mic-select").value;
+    const wanted = {
+      video: camera ? { deviceId: { exact: camera } } : true,
+      audio: mic ? { deviceId: { exact: mic } } : true,
+    };
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia(wanted);
+    } catch (error) {
+      // One device missing or refused should not stop the other: try each alone.
+      const parts = await Promise.allSettled([
+        navigator.mediaDevices.getUserMedia({ video: wanted.video }),
+        navigator.mediaDevices.getUserMedia({ audio: wanted.audio }),
+      ]);
+      stream = new MediaStream(parts.flatMap((p) => (p.status === "fulfilled" ? p.value.getTracks() : [])));
+      if (!stream.getTracks().length) status(`Your camera and microphone could not be opened (${error.name}).`);
+    }
+    for (const track of localStream.getTracks()) track.stop();
+    localStream = stream;
+    applyMedia();
+    $("preview").srcObject = localStream;
+    if (selfTile) selfTile.querySelector("video").srcObject = localStream;
+    for (const peer of peers.values()) attachTracks(peer.pc);
+    await listDevices();
+  }
+
+  async function listDevices() {
+    const devices = await navigator.mediaDevices.enumerateDevices();
+    fillSelect($("camera-select"), devices.filter((d) => d.kind === "videoinput"), localStream.getVideoTracks()[0], "Camera");
+    fillSelect($("mic-select"), devices.filter((d) => d.kind === "audioinput"), localStream.getAudioTracks()[0], "Microphone");
+  }
+
+  function fillSelect(select, devices, track, fallback) {
+    if (!devices.length) return;
+    const current = track?.getSettings().deviceId || select.value;
+    select.replaceChildren(...devices.map((d, i) => new Option(d.label || `${fallback} ${i + 1}`, d.deviceId)));
+    if (current) select.value = current;
+  }
+
+  function applyMedia() {
+    for (const track of localStream.getVideoTracks()) track.enabled = media.camera;
+    for (const track of localStream.getAudioTracks()) track.enabled = media.mic;
+    toggleButton($("camera-toggle"), media.camera, "Turn camera off", "Turn camera on");
+    toggleButton($("mic-toggle"), media.mic, "Turn microphone off", "Turn microphone on");
+    toggleButton($("screen-toggle"), media.screen, "Stop sharing screen", "Share screen");
+    if (selfTile) showState(selfTile, media);
+  }
+
+  function toggleButton(button, pressed, whenPressed, otherwise) {
+    button.setAttribute("aria-pressed", String(pressed));
+    button.textContent = pressed ? whenPressed : otherwise;
+  }
+
+  function setMedia(change) {
+    Object.assign(media, change);
+    applyMedia();
+    if (joined) send({ type: "meeting.media", camera: media.camera, mic: media.mic, screen: media.screen });
+  }
+
+  // ---- Peers ------------------------------------------------------------------------------------
+  function addPeer(info) {
+    const existing = peers.get(info.socket);
+    if (existing) {
+      if (info.name) existing.tile.querySelector(".tile-name").textContent = info.name;
+      showState(existing.tile, info);
+      return existing;
+    }
+    const pc = new RTCPeerConnection({ iceServers });
+    const peer = { pc, info, tile: makeTile(info.name, false), stream: new MediaStream(), chain: Promise.resolve(), pending: [] };
+    showState(peer.tile, info);
+    peers.set(info.socket, peer);
+    pc.onicecandidate = (event) => {
+      if (event.candidate) send({ type: "meeting.signal", to: info.socket, candidate: event.candidate.toJSON() });
+    };
+    pc.ontrack = (event) => {
+      peer.stream.addTrack(event.track);
+      peer.tile.querySelector("video").srcObject = peer.stream;
+    };
+    pc.onconnectionstatechange = () => {
+      peer.tile.classList.toggle("tile-lost", pc.connectionState === "failed");
+    };
+    return peer;
+  }
+
+  async function call(peer) {
+    const { pc } = peer;
+    for (const kind of ["audio", "video"]) pc.addTransceiver(kind, { direction: "sendrecv" });
+    await attachTracks(pc);
+    await pc.setLocalDescription();
+    send({ type: "meeting.signal", to: peer.info.socket, description: pc.localDescription.toJSON() });
+  }
+
+  async function onSignal(peer, { description, candidate }) {
+    const { pc } = peer;
+    if (description) {
+      await pc.setRemoteDescription(description);
+      if (description.type === "offer") {
+        for (const transceiver of pc.getTransceivers()) transceiver.direction = "sendrecv";
+        await attachTracks(pc);
+        await pc.setLocalDescription();
+        send({ type: "meeting.signal", to: peer.info.socket, description: pc.localDescription.toJSON() });
+      }
+      for (const waiting of peer.pending.splice(0)) await pc.addIceCandidate(waiting);
+    } else if (candidate) {
+      if (pc.remoteDescription) await pc.addIceCandidate(candidate);
+      else peer.pending.push(candidate);
+    }
+  }
+
+  // Each connection's audio sender gets the microphone, its video sender the screen or the camera.
+  function attachTracks(pc) {
+    const video = screenTrack || localStream.getVideoTracks()[0] || null;
+    const audio = localStream.getAudioTracks()[0] || null;
+    return Promise.all(pc.getTransceivers().map((t) => {
+      const kind = t.receiver.track.kind;
+      return t.sender.replaceTrack(kind === "video" ? video : audio);
+    }));
+  }
+
+  function removePeer(id) {
+    const peer = peers.get(id);
+    if (!peer) return;
+    peer.pc.close();
+    peer.tile.remove();
+    peers.delete(id);
+  }
+
+  // ---- Tiles ------------------------------------------------------------------------------------
+  function makeTile(name, self) {
+    const tile = $("tile-template").content.firstElementChild.cloneNode(true);
+    tile.querySelector(".tile-name").textContent = name;
+    const video = tile.querySelector("video");
+    if (self) {
+      video.muted = true; // never play one's own microphone back
+      video.classList.add("mirrored");
+      video.setAttribute("aria-label", "Your camera");
+    }
+    $("tiles").append(tile);
+    return tile;
+  }
+
+  function showState(tile, state) {
+    tile.dataset.camera = state.camera === false ? "off" : "on";
+    tile.querySelector(".tile-camera-off").hidden = state.camera !== false;
+    tile.querySelector(".tile-mic-off").hidden = state.mic !== false;
+    tile.querySelector(".tile-screen").hidden = !state.screen;
+  }
+
+  function showRoom() {
+    $("prejoin").hidden = true;
+    $("join-button").hidden = true;
+    $("screen-toggle").hidden = !navigator.mediaDevices.getDisplayMedia;
+    $("leave-button").hidden = false;
+    $("tiles").hidden = false;
+    if (!selfTile) {
+      selfTile = makeTile(`${selfName} (you)`, true);
+      selfTile.querySelector("video").srcObject = localStream;
+    }
+    showState(selfTile, media);
+  }
+
+  function status(text) {
+    $("meeting-status").textContent = text;
+  }
+
+  // ---- Screen sharing ---------------------------------------------------------------------------
+  async function shareScreen() {
+    try {
+      const display = await navigator.mediaDevices.getDisplayMedia({ video: true });
+      screenTrack = display.getVideoTracks()[0];
+      screenTrack.addEventListener("ended", stopSharing);
+    } catch (error) {
+      return; // the person closed the picker
+    }
+    await Promise.all([...peers.values()].map((peer) => attachTracks(peer.pc)));
+    setMedia({ screen: true });
+  }
+
+  async function stopSharing() {
+    screenTrack?.stop();
+    screenTrack = null;
+    await Promise.all([...peers.values()].map((peer) => attachTracks(peer.pc)));
+    setMedia({ screen: false });
+  }
+
+  // ---- Leaving ----------------------------------------------------------------------------------
+  function leave() {
+    send({ type: "meeting.leave" });
+    wantJoin = false;
+    joined = false;
+    for (const id of [...peers.keys()]) removePeer(id);
+    for (const track of localStream.getTracks()) track.stop();
+    screenTrack?.stop();
+    $("controls").hidden = true;
+    $("tiles").hidden = true;
+    $("left").hidden = false;
+    status("");
+  }
+
+  // ---- Wiring -----------------------------------------------------------------------------------
+  $("camera-toggle").addEventListener("click", () => setMedia({ camera: !media.camera }));
+  $("mic-toggle").addEventListener("click", () => setMedia({ mic: !media.mic }));
+  $("screen-toggle").addEventListener("click", () => (media.screen ? stopSharing() : shareScreen()));
+  $("leave-button").addEventListener("click", leave);
+  $("camera-select").addEventListener("change", openDevices);
+  $("mic-select").addEventListener("change", openDevices);
+  $("join-button").addEventListener("click", () => {
+    wantJoin = true;
+    $("join-button").disabled = true;
+    $("meeting-full").hidden = true;
+    if (ready) sendJoin();
+    else status("Connecting…");
+  });
+  // The socket closes when the tab goes; saying so first lets the others drop the tile at once.
+  window.addEventListener("pagehide", () => { if (joined) send({ type: "meeting.leave" }); });
+  setInterval(() => { if (joined) send({ type: "meeting.heartbeat" }); }, 20000);
+
+  window.meeting = Object.freeze({
+    get peers() { return new Map([...peers].map(([id, peer]) => [id, peer.pc])); },
+    get localStream() { return localStream; },
+    get socketId() { return socketId; },
+    get joined() { return joined; },
+  });
+
+  if (!$("prejoin").hidden) openDevices();
+
+  // ---- ZegoCloud --------------------------------------------------------------------------------
+  function startZego(el) {
+    const { zegoAppId, zegoToken, room: roomId, userId, selfName: name, link, max } = el.dataset;
+    const kitToken = ZegoUIKitPrebuilt.generateKitTokenForProduction(Number(zegoAppId), zegoToken, roomId, userId, name);
+    ZegoUIKitPrebuilt.create(kitToken).joinRoom({
+      container: document.getElementById("zego-room"),
+      scenario: { mode: ZegoUIKitPrebuilt.VideoConference },
+      maxUsers: Number(max),
+      sharedLinks: [{ name: "Meeting link", url: link }],
+    });
+  }
+})();
