@@ -5,14 +5,17 @@ shows the thing: a conversation that is not open ignores the message, the badge 
 """
 
 import time
+from types import SimpleNamespace
 
 from flask import current_app, has_request_context, render_template
+from sqlalchemy import and_, select
+from sqlalchemy.orm import aliased
 
 from socialapp.extensions import db
 from socialapp.models import User
 from socialapp.models.chat import ConversationMember, Message
 from socialapp.services import chat
-from socialapp.services.visibility import hidden_user_ids, is_blocked_between
+from socialapp.services.visibility import hidden_user_ids, is_blocked_between, visible_to
 
 RENDERERS = {}
 
@@ -37,31 +40,42 @@ def _viewer(viewer):
     return viewer if isinstance(viewer, User) else db.session.get(User, int(viewer))
 
 
+def _message_with_sides(viewer_id, message_id):
+    """(message, viewer's member row, other user, other's read position) in one query, or None when the
+    viewer is not in the conversation or is in a block with the other."""
+    theirs = aliased(ConversationMember)
+    mine = ConversationMember
+    stmt = (
+        select(Message, mine, User, theirs.last_read_message_id)
+        .join(mine, and_(mine.conversation_id == Message.conversation_id, mine.user_id == viewer_id))
+        .join(User, User.id == mine.other_user_id)
+        .join(theirs, and_(theirs.conversation_id == Message.conversation_id, theirs.user_id == mine.other_user_id))
+        .where(Message.id == message_id, visible_to(viewer_id, mine.other_user_id))
+    )
+    return db.session.execute(stmt).first()
+
+
 @renderer("chat_message")
 def message_fragment(viewer, event):
     """A new or deleted message: the message, its conversation row, the badge, "Seen", and for the
     recipient the end of the typing notice and a marker that reports it read if it is on screen."""
-    viewer = _viewer(viewer)
-    message = db.session.get(Message, int(event["message_id"]))
-    if viewer is None or message is None:
+    viewer_id = int(getattr(viewer, "id", viewer))
+    found = _message_with_sides(viewer_id, int(event["message_id"]))
+    if found is None:
         return ""
-    member = db.session.get(ConversationMember, (message.conversation_id, viewer.id))
-    if member is None or is_blocked_between(viewer.id, member.other_user_id):
-        return ""
-    other = db.session.get(User, member.other_user_id)
-    incoming = message.sender_id != viewer.id
+    message, member, other, other_read = found
+    incoming = message.sender_id != viewer_id
     last = message if member.last_message_id == message.id else db.session.get(Message, member.last_message_id)
     return _render(
         "chat/_push_message.html",
-        viewer=viewer,
+        viewer=SimpleNamespace(id=viewer_id),
         other=other,
         member=member,
         message=message,
         # Sending reads the conversation, so the sender's counts are unchanged: no badge, nothing unread.
         row=(member, other, last, chat.unread_in(member) if incoming else 0) if last else None,
-        count=chat.unread_total(viewer.id) if incoming else None,
-        # The newest message being the viewer's own is the only case where "Seen" can show.
-        seen=not incoming and chat.seen_by_other(member),
+        count=chat.unread_total(viewer_id) if incoming else None,
+        seen=not incoming and last is message and other_read >= message.id,
         incoming=incoming,
         upto=message.id if incoming and not message.is_deleted else None,
     )
