@@ -4,4 +4,5 @@ from socialapp.models.accounts import User  # noqa: F401
 from socialapp.models.chat import Conversation, ConversationMember, Message  # noqa: F401
 from socialapp.models.meetings import Meeting, MeetingMember, MeetingParticipant  # noqa: F401
 from socialapp.models.notifications import Notification  # noqa: F401
+from socialapp.models.posts import Comment, Like, Post, PostHashtag, PostImage  # noqa: F401
 from socialapp.models.social import Block, Follow  # noqa: F401
