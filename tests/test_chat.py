@@ -325,3 +325,14 @@ def test_typing_is_rate_limited_per_user(client, login, ada, bob):
     statuses = [client.post("/chat/bob/typing").status_code for _ in range(45)]
     assert statuses[0] == 204
     assert 429 in statuses
+
+
+def test_a_message_rings_the_bell_once_per_conversation_until_it_is_read(db, ada, bob):
+    from socialapp.services import notifications
+
+    chat.send_message(ada, bob, "one")
+    chat.send_message(ada, bob, "two")
+    assert notifications.unread_count(bob.id) == 1
+    assert notifications.unread_count(ada.id) == 0
+    chat.mark_read(chat.membership(bob.id, ada.id))
+    assert notifications.unread_count(bob.id) == 0

@@ -171,6 +171,8 @@ def mark_read(member, up_to_id=None):
     if target <= member.last_read_message_id:
         return False
     member.last_read_message_id = target
+    if target == newest:
+        _withdraw_notification(member)
     db.session.commit()
     _publish_read(member)
     return True
@@ -358,3 +360,14 @@ def _notify(recipient_id, sender_id, conversation_id):
         return
 
     notify(recipient_id, sender_id, "message", subject_type="conversation", subject_id=conversation_id)
+
+
+def _withdraw_notification(member):
+    # Everything in the conversation is read: the bell no longer needs to point at it.
+    try:
+        from socialapp.services.notifications import withdraw
+    except ImportError:
+        return
+    withdraw(
+        member.user_id, member.other_user_id, "message", subject_type="conversation", subject_id=member.conversation_id
+    )
