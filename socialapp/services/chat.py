@@ -11,6 +11,7 @@ from socialapp.extensions import db
 from socialapp.models import User
 from socialapp.models.base import utcnow
 from socialapp.models.chat import Conversation, ConversationMember, Message
+from socialapp.realtime import online_users, publish
 from socialapp.services.visibility import is_blocked_between, visible_to
 
 MAX_MESSAGE_LENGTH = 2000
@@ -306,10 +307,6 @@ def online_ids(user_ids):
     """The subset of `user_ids` with a socket open somewhere."""
     if not user_ids:
         return set()
-    try:
-        from socialapp.realtime import online_users
-    except ImportError:
-        return set()
     return set(online_users(user_ids))
 
 
@@ -334,11 +331,6 @@ def typing(user, other):
 
 
 def _publish(user_ids, kind, **ids):
-    try:
-        from socialapp.realtime import publish
-    except ImportError:
-        return
-
     for user_id in user_ids:
         publish(user_id, kind, **ids)
 
