@@ -105,3 +105,37 @@ def test_the_bell_fragment_is_served_for_refetching(client, db, make_user, login
     html = client.get("/notifications/bell", headers=HX).get_data(as_text=True)
     assert 'aria-label="Notifications, 1 unread"' in html and 'hx-trigger="live:ready from:document"' in html
     assert "<html" not in html
+
+
+def test_the_menu_shows_the_latest_and_marks_all_read_with_the_bell(client, db, make_user, login):
+    ada, bob = make_user("ada"), make_user("bob", first_name="Bob")
+    social.follow(bob, ada)
+    login(ada)
+    page = client.get("/").get_data(as_text=True)
+    assert 'id="notifications-dropdown"' in page and "started following you" not in page  # loaded when opened
+    menu = client.get("/notifications/menu", headers=HX).get_data(as_text=True)
+    assert "Bob Tester started following you" in menu and 'href="/u/bob"' in menu and "<html" not in menu
+    response = client.post("/notifications/read-all", headers=HX).get_data(as_text=True)
+    assert 'id="notifications-dropdown"' in response
+    assert 'aria-label="Notifications, 0 unread"' in response and 'hx-swap-oob="true"' in response
+    assert notifications.unread_count(ada.id) == 0
+
+
+def test_marking_read_pushes_the_new_count_to_the_users_other_tabs(client, db, make_user, login, monkeypatch):
+    from socialapp import realtime
+
+    pushed = []
+    monkeypatch.setattr(realtime, "publish", lambda user_id, kind, **ids: pushed.append((user_id, kind)))
+    ada, bob = make_user("ada"), make_user("bob")
+    social.follow(bob, ada)
+    pushed.clear()
+    login(ada)
+    client.post("/notifications/read-all")
+    client.post("/notifications/read-all")  # nothing left to read: the count did not change
+    assert pushed == [(ada.id, "notification")]
+    notification = notifications.notify(ada.id, make_user("cy").id, "follow")
+    db.session.commit()
+    pushed.clear()
+    client.post(f"/notifications/{notification.id}/read")
+    client.post(f"/notifications/{notification.id}/read")
+    assert pushed == [(ada.id, "notification")]

@@ -119,6 +119,8 @@ def mark_read(user_id, notification_id):
         .where(Notification.id == notification_id, Notification.recipient_id == user_id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
+    if result.rowcount:
+        _push_after_commit(user_id)  # the user's other tabs show the new count too
     db.session.commit()
     return (
         bool(result.rowcount)
@@ -130,11 +132,14 @@ def mark_read(user_id, notification_id):
 
 
 def mark_all_read(user_id):
-    db.session.execute(
+    """Mark every notification of the user read."""
+    result = db.session.execute(
         update(Notification)
         .where(Notification.recipient_id == user_id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
+    if result.rowcount:
+        _push_after_commit(user_id)
     db.session.commit()
 
 

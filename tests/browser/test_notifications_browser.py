@@ -1,4 +1,4 @@
-"""The bell counts live."""
+"""The bell counts live; its menu lists the latest and marks them read."""
 
 import pytest
 from playwright.sync_api import expect
@@ -8,11 +8,11 @@ from tests.support.browser import log_in
 pytestmark = pytest.mark.browser
 
 
-def test_the_bell_counts_a_new_follower_without_a_reload(browser, live_server, page):
+def test_the_bell_counts_a_new_follower_without_a_reload_and_its_menu_marks_read(browser, live_server, page):
     live_server.make_user("ada", first_name="Ada", last_name="Lovelace")
     live_server.make_user("bob", first_name="Bob", last_name="Builder")
     log_in(page, live_server, "ada")
-    expect(page.get_by_role("link", name="Notifications, 0 unread")).to_be_visible()
+    expect(page.get_by_role("button", name="Notifications, 0 unread")).to_be_visible()
     page.evaluate("window.__notReloaded = true")
 
     other = browser.new_context().new_page()
@@ -21,10 +21,15 @@ def test_the_bell_counts_a_new_follower_without_a_reload(browser, live_server, p
     other.get_by_role("button", name="Follow Ada Lovelace", exact=True).click()
     expect(other.get_by_role("button", name="Unfollow Ada Lovelace")).to_be_visible()
 
-    expect(page.get_by_role("link", name="Notifications, 1 unread")).to_be_visible()
+    expect(page.get_by_role("button", name="Notifications, 1 unread")).to_be_visible()
     assert page.evaluate("window.__notReloaded") is True
-    page.get_by_role("link", name="Notifications, 1 unread").click()
+    page.get_by_role("button", name="Notifications, 1 unread").click()
+    menu = page.get_by_role("list", name="Latest notifications")
+    expect(menu.get_by_role("link", name="Bob Builder started following you")).to_be_visible()
+    menu.get_by_role("button", name="Mark all as read").click()
+    expect(page.get_by_role("button", name="Notifications, 0 unread")).to_be_visible()
+    assert page.evaluate("window.__notReloaded") is True
+
+    page.get_by_role("link", name="See all notifications").click()
     expect(page.get_by_role("link", name="Bob Builder started following you")).to_be_visible()
-    page.get_by_role("button", name="Mark as read: Bob Builder started following you").click()
-    expect(page.get_by_role("link", name="Notifications, 0 unread")).to_be_visible()
     other.context.close()

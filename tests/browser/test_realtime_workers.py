@@ -112,12 +112,12 @@ def test_a_push_crosses_workers_and_a_killed_worker_loses_nothing(browser, page,
     for username in ("ada", "bob", "cy"):
         make_user(username, first_name=username.capitalize(), last_name="Tester")
     log_in(page, first, "ada")  # Ada's socket lives on the first worker
-    expect(page.get_by_role("link", name="Notifications, 0 unread")).to_be_visible()
+    expect(page.get_by_role("button", name="Notifications, 0 unread")).to_be_visible()
 
     others = browser.new_context().new_page()
     log_in(others, second, "bob")  # Bob's follow is handled by the second worker
     follow(others, second, "Ada Tester")
-    expect(page.get_by_role("link", name="Notifications, 1 unread")).to_be_visible()
+    expect(page.get_by_role("button", name="Notifications, 1 unread")).to_be_visible()
 
     first.kill()  # Ada's worker dies with her socket open
     others.context.clear_cookies()
@@ -125,5 +125,5 @@ def test_a_push_crosses_workers_and_a_killed_worker_loses_nothing(browser, page,
     follow(others, second, "Ada Tester")  # while Ada has no socket anywhere
     first.start()  # the worker comes back on the same address
     # The page reconnects by itself and catches up, without a reload.
-    expect(page.get_by_role("link", name="Notifications, 2 unread")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("button", name="Notifications, 2 unread")).to_be_visible(timeout=30_000)
     others.context.close()

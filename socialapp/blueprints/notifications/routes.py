@@ -7,6 +7,7 @@ from socialapp.services import notifications
 from socialapp.web import is_htmx
 
 bp = Blueprint("notifications", __name__)
+MENU_SIZE = 8  # the header's menu shows the latest few; the page has them all
 
 
 @bp.app_context_processor
@@ -35,6 +36,13 @@ def bell():
     return render_template("notifications/_bell.html", count=notifications.unread_count(current_user.id))
 
 
+@bp.get("/notifications/menu")
+@login_required
+def menu():
+    rows, _ = notifications.page(current_user.id, limit=MENU_SIZE)
+    return render_template("notifications/_dropdown.html", rows=rows)
+
+
 @bp.get("/notifications")
 @login_required
 def index():
@@ -61,4 +69,7 @@ def read(notification_id):
 @login_required
 def read_all():
     notifications.mark_all_read(current_user.id)
+    if is_htmx():
+        rows, _ = notifications.page(current_user.id, limit=MENU_SIZE)
+        return render_template("notifications/_dropdown_response.html", rows=rows, count=0)
     return redirect(url_for("notifications.index"))
