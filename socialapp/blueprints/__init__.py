@@ -7,6 +7,7 @@ def register_blueprints(app):
     from socialapp.blueprints.main import bp as main_bp
     from socialapp.blueprints.meetings import bp as meetings_bp
     from socialapp.blueprints.notifications import bp as notifications_bp
+    from socialapp.blueprints.posts import bp as posts_bp
     from socialapp.blueprints.profiles import bp as profiles_bp
     from socialapp.blueprints.social import bp as social_bp
 
@@ -17,6 +18,7 @@ def register_blueprints(app):
     app.register_blueprint(chat_bp)
     app.register_blueprint(meetings_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(posts_bp)
 
     from socialapp.blueprints.chat import live
     from socialapp.realtime import register_renderer

@@ -23,7 +23,9 @@ def safe_next(target, default="main.index"):
 def index():
     if not current_user.is_authenticated:
         return render_template("main/landing.html")
-    return render_template("main/home.html")
+    from socialapp.blueprints.posts.routes import home_context
+
+    return render_template("main/home.html", **home_context(request.args.get("cursor")))
 
 
 @bp.get("/healthz")

@@ -1,0 +1,180 @@
+"""Posts: write, edit, delete, like; the feed's pages, a post's page, who liked it, a person's posts, hashtags."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from socialapp.blueprints.main.routes import safe_next
+from socialapp.services import accounts, feed, posts, social, text
+from socialapp.services.notifications import LINKS
+from socialapp.services.visibility import is_blocked_between
+from socialapp.web import is_htmx
+
+bp = Blueprint("posts", __name__)
+
+LINKS["post"] = lambda notification, actor: url_for("posts.show", post_id=notification.subject_id)
+
+
+@bp.app_template_filter("linkify")
+def linkify_filter(value):
+    return text.linkify(value)
+
+
+@bp.app_context_processor
+def post_helpers():
+    def profile_posts(user):
+        """The first page of `user`'s posts for their profile page."""
+        if not current_user.is_authenticated:
+            return None
+        return page_context(feed.user_posts(current_user, user), "posts.user_posts", username=user.username)
+
+    return {"profile_posts": profile_posts, "post_max_length": posts.MAX_LENGTH}
+
+
+def run(action, *args):
+    """Call a post service, turning its refusal into an HTTP error (403/404)."""
+    try:
+        return action(current_user, *args)
+    except posts.PostError as error:
+        abort(error.status, error.message)
+
+
+def page_context(page, endpoint, older_endpoint=None, **values):
+    """What `_posts_page.html` needs: the posts, and where the next page is for htmx and without it."""
+    cursor = page.next_cursor
+    return {
+        "page": page,
+        "more_url": cursor and url_for(endpoint, cursor=cursor, **values),
+        "older_url": cursor and url_for(older_endpoint or endpoint, cursor=cursor, **values),
+    }
+
+
+def home_context(cursor=None):
+    """The viewer's home feed from `cursor`, for main.index and for the feed's next pages."""
+    return page_context(feed.home_feed(current_user, cursor), "posts.feed_page", "main.index")
+
+
+@bp.get("/feed")
+@login_required
+def feed_page():
+    cursor = request.args.get("cursor")
+    if not is_htmx():
+        return redirect(url_for("main.index", cursor=cursor))
+    return render_template("posts/_posts_page.html", **home_context(cursor))
+
+
+@bp.post("/posts")
+@login_required
+def create():
+    body = request.form.get("body", "")
+    try:
+        post = posts.create_post(current_user, body, request.files.getlist("images"))
+    except posts.PostError as error:
+        template = "posts/_post_form.html" if is_htmx() else "posts/new.html"
+        return render_template(template, body=body, error=error.message), 422
+    if is_htmx():
+        item = feed.post_view(current_user.id, post)
+        return render_template("posts/_created.html", item=item)
+    flash("Your post is published.", "success")
+    return redirect(safe_next(request.form.get("next")))
+
+
+def visible_post_or_abort(post_id):
+    return run(lambda user, pid: posts.visible_post(user.id, pid), post_id)
+
+
+@bp.get("/p/<int:post_id>")
+@login_required
+def show(post_id):
+    from socialapp.services import comments
+
+    post = visible_post_or_abort(post_id)
+    item = feed.post_view(current_user.id, post)
+    if is_htmx():
+        return render_template("posts/_post.html", item=item)
+    threads, next_after = comments.threads_page(current_user, post, request.args.get("after"))
+    return render_template("posts/show.html", item=item, post=post, threads=threads, next_after=next_after)
+
+
+@bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(post_id):
+    post = run(posts.own_post, post_id)
+    template = "posts/_post_edit_form.html" if is_htmx() else "posts/edit.html"
+    if request.method == "GET":
+        return render_template(template, post=post, body=post.body)
+    body = request.form.get("body", "")
+    try:
+        posts.edit_post(current_user, post_id, body)
+    except posts.PostError as error:
+        if error.status != 400:
+            abort(error.status, error.message)
+        return render_template(template, post=post, body=body, error=error.message), 422
+    if is_htmx():
+        return render_template("posts/_post.html", item=feed.post_view(current_user.id, post))
+    return redirect(url_for("posts.show", post_id=post_id))
+
+
+@bp.post("/p/<int:post_id>/delete")
+@login_required
+def delete(post_id):
+    run(posts.delete_post, post_id)
+    if is_htmx():
+        return render_template("posts/_deleted.html", post_id=post_id)
+    flash("Your post is deleted.", "success")
+    return redirect(url_for("main.index"))
+
+
+def like_response(post, liked):
+    if is_htmx():
+        return render_template("posts/_like_button.html", post=post, liked=liked)
+    return redirect(safe_next(request.form.get("next"), "main.index"))
+
+
+@bp.post("/p/<int:post_id>/like")
+@login_required
+def like(post_id):
+    return like_response(run(posts.like, post_id), True)
+
+
+@bp.post("/p/<int:post_id>/unlike")
+@login_required
+def unlike(post_id):
+    return like_response(run(posts.unlike, post_id), False)
+
+
+@bp.get("/p/<int:post_id>/likes")
+@login_required
+def likers(post_id):
+    post, people, next_cursor = run(posts.likers_page, post_id, request.args.get("cursor"))
+    context = {
+        "post": post,
+        "people": people,
+        "following": social.following_ids(current_user.id, [p.id for p in people]),
+        "next_url": next_cursor and url_for("posts.likers", post_id=post_id, cursor=next_cursor),
+    }
+    if is_htmx():
+        return render_template("social/_people_page.html", **context)
+    return render_template("posts/likers.html", **context)
+
+
+@bp.get("/u/<username>/posts")
+@login_required
+def user_posts(username):
+    user = accounts.find_by_username(username)
+    if user is None or is_blocked_between(current_user.id, user.id):
+        abort(404)
+    page = feed.user_posts(current_user, user, request.args.get("cursor"))
+    context = page_context(page, "posts.user_posts", username=user.username)
+    if is_htmx():
+        return render_template("posts/_posts_page.html", **context)
+    return render_template("posts/user_posts.html", user=user, **context)
+
+
+@bp.get("/tags/<tag>")
+@login_required
+def tag(tag):
+    tag = tag.lower()
+    context = page_context(feed.tag_posts(current_user, tag, request.args.get("cursor")), "posts.tag", tag=tag)
+    if is_htmx():
+        return render_template("posts/_posts_page.html", **context)
+    return render_template("posts/tag.html", tag=tag, **context)

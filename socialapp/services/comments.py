@@ -1,0 +1,123 @@
+"""Comments on posts and replies to comments, with the post's comment count kept right."""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, select, update
+
+from socialapp.extensions import db
+from socialapp.models import Comment, Post, User
+from socialapp.models.base import utcnow
+from socialapp.services import notifications
+from socialapp.services.posts import PostError, notify_mentions, visible_post
+from socialapp.services.visibility import is_blocked_between, visible_to
+
+MAX_LENGTH = 2000
+PAGE_SIZE = 50
+
+
+@dataclass
+class Thread:
+    """A top-level comment, its author, and its replies as (comment, author) pairs, oldest first."""
+
+    comment: Comment
+    author: User
+    replies: list = field(default_factory=list)
+
+
+def clean_body(body):
+    body = (body or "").replace("\r\n", "\n").strip()
+    if not body:
+        raise PostError("Write a comment first.")
+    if len(body) > MAX_LENGTH:
+        raise PostError(f"Comments can be at most {MAX_LENGTH:,} characters (this one has {len(body):,}).")
+    return body
+
+
+def _change_count(post_id, step):
+    db.session.execute(update(Post).where(Post.id == post_id).values(comments_count=Post.comments_count + step))
+
+
+def visible_comment(viewer_id, comment_id):
+    """(comment, post) when both are visible to the viewer, else PostError 404."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or is_blocked_between(viewer_id, comment.author_id):
+        raise PostError("There is no such comment.", 404)
+    return comment, visible_post(viewer_id, comment.post_id)
+
+
+def add_comment(user, post_id, body, parent_id=None):
+    """Comment on a post, or reply to a comment. A reply to a reply joins the same top-level comment."""
+    post = visible_post(user.id, post_id)
+    parent = None
+    if parent_id:
+        parent, _ = visible_comment(user.id, parent_id)
+        if parent.post_id != post.id:
+            raise PostError("There is no such comment.", 404)
+        if parent.parent_id:
+            parent = db.session.get(Comment, parent.parent_id)
+    comment = Comment(post_id=post.id, author_id=user.id, parent_id=parent and parent.id, body=clean_body(body))
+    db.session.add(comment)
+    db.session.flush()
+    _change_count(post.id, +1)
+    notifications.notify(post.author_id, user.id, "comment", "post", post.id)
+    if parent and parent.author_id != post.author_id:
+        notifications.notify(parent.author_id, user.id, "reply", "post", post.id)
+    notify_mentions(user.id, comment.body, post.id, skip={post.author_id})
+    db.session.commit()
+    return comment
+
+
+def edit_comment(user, comment_id, body):
+    """Change the text of one's own comment or reply; it is then shown as edited."""
+    comment, _ = visible_comment(user.id, comment_id)
+    if comment.author_id != user.id:
+        raise PostError("Only its author can edit a comment.", 403)
+    body = clean_body(body)
+    if body != comment.body:
+        comment.body = body
+        comment.edited_at = utcnow()
+    db.session.commit()
+    return comment
+
+
+def delete_comment(user, comment_id):
+    """Delete a comment (with its replies) as its author or as the post's author. Returns the post."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        raise PostError("There is no such comment.", 404)
+    post = visible_post(user.id, comment.post_id)
+    if user.id not in (comment.author_id, post.author_id):
+        raise PostError("You can delete only your own comments, or any comment on your own posts.", 403)
+    replies = db.session.execute(delete(Comment).where(Comment.parent_id == comment.id)).rowcount
+    removed = db.session.execute(delete(Comment).where(Comment.id == comment.id)).rowcount
+    _change_count(post.id, -(replies + removed))
+    db.session.commit()
+    db.session.refresh(post)
+    return post
+
+
+def threads_page(viewer, post, after=None, limit=PAGE_SIZE):
+    """(threads, next cursor): a post's top-level comments oldest first with all their replies, in two
+    queries, hiding whatever people in a block with the viewer wrote."""
+    stmt = (
+        select(Comment, User)
+        .join(User, User.id == Comment.author_id)
+        .where(Comment.post_id == post.id, Comment.parent_id.is_(None), visible_to(viewer.id, Comment.author_id))
+        .order_by(Comment.id)
+        .limit(limit + 1)
+    )
+    if after and str(after).isdigit():
+        stmt = stmt.where(Comment.id > int(after))
+    rows = db.session.execute(stmt).all()
+    threads = [Thread(comment, author) for comment, author in rows[:limit]]
+    by_id = {thread.comment.id: thread for thread in threads}
+    if by_id:
+        replies = db.session.execute(
+            select(Comment, User)
+            .join(User, User.id == Comment.author_id)
+            .where(Comment.parent_id.in_(by_id), visible_to(viewer.id, Comment.author_id))
+            .order_by(Comment.id)
+        )
+        for reply, author in replies:
+            by_id[reply.parent_id].replies.append((reply, author))
+    return threads, threads[-1].comment.id if len(rows) > limit else None

@@ -1,0 +1,125 @@
+"""Lists of posts: the home feed, a person's posts, a hashtag's posts; each page in a fixed number of queries.
+
+A page is one query for the posts with their authors, one for which of them the viewer liked and one
+for their pictures, however many posts, likes and comments there are.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import desc, literal, select, tuple_, union_all
+
+from socialapp.extensions import db
+from socialapp.models import Follow, Like, Post, PostHashtag, PostImage, User
+from socialapp.services.visibility import visible_to
+
+PAGE_SIZE = 20
+
+
+@dataclass
+class PostView:
+    """A post as one viewer sees it: its author, whether they liked it, and its pictures."""
+
+    post: Post
+    author: User
+    liked: bool = False
+    images: list = field(default_factory=list)
+
+    @property
+    def id(self):
+        return self.post.id
+
+
+@dataclass
+class PostPage:
+    items: list
+    next_cursor: str | None = None
+
+
+def encode_cursor(created_at, row_id):
+    return f"{created_at.isoformat()}_{row_id}"
+
+
+def decode_cursor(cursor):
+    """(created_at, id) from a cursor string, or None when absent or malformed."""
+    try:
+        stamp, _, row_id = (cursor or "").rpartition("_")
+        return datetime.fromisoformat(stamp), int(row_id)
+    except ValueError:
+        return None
+
+
+def views(viewer_id, rows):
+    """PostViews for (post, author) rows: likes by the viewer and pictures in one query each."""
+    items = [PostView(post, author) for post, author in rows]
+    ids = [item.post.id for item in items]
+    if not ids:
+        return items
+    liked = set(db.session.scalars(select(Like.post_id).where(Like.user_id == viewer_id, Like.post_id.in_(ids))))
+    by_post = {}
+    image_rows = db.session.scalars(
+        select(PostImage).where(PostImage.post_id.in_(ids)).order_by(PostImage.post_id, PostImage.position)
+    )
+    for image in image_rows:
+        by_post.setdefault(image.post_id, []).append(image)
+    for item in items:
+        item.liked = item.post.id in liked
+        item.images = by_post.get(item.post.id, [])
+    return items
+
+
+def post_view(viewer_id, post):
+    """The PostView of one post already known to be visible."""
+    return views(viewer_id, [(post, db.session.get(User, post.author_id))])[0]
+
+
+def _newest_first(stmt, cursor, limit):
+    stmt = stmt.order_by(desc(Post.created_at), desc(Post.id)).limit(limit + 1)
+    position = decode_cursor(cursor)
+    if position:
+        # The plain comparison lets both databases start the index range at the cursor.
+        stmt = stmt.where(Post.created_at <= position[0], tuple_(Post.created_at, Post.id) < position)
+    return stmt
+
+
+def _page(viewer_id, stmt, limit, cursor_of):
+    rows = db.session.execute(stmt).all()
+    page = rows[:limit]
+    next_cursor = cursor_of(page[-1][0]) if len(rows) > limit else None
+    return PostPage(views(viewer_id, page), next_cursor)
+
+
+def _by_time(post):
+    return encode_cursor(post.created_at, post.id)
+
+
+def home_feed(viewer, cursor=None, limit=PAGE_SIZE):
+    """The viewer's posts and those of people they follow, newest first, never from anyone in a block."""
+    authors = union_all(select(Follow.followed_id).where(Follow.follower_id == viewer.id), select(literal(viewer.id)))
+    stmt = (
+        select(Post, User)
+        .join(User, User.id == Post.author_id)
+        .where(Post.author_id.in_(authors), visible_to(viewer.id, Post.author_id))
+    )
+    return _page(viewer.id, _newest_first(stmt, cursor, limit), limit, _by_time)
+
+
+def user_posts(viewer, user, cursor=None, limit=PAGE_SIZE):
+    """`user`'s posts, newest first (the caller has checked that no block stands between them)."""
+    stmt = select(Post, User).join(User, User.id == Post.author_id).where(Post.author_id == user.id)
+    return _page(viewer.id, _newest_first(stmt, cursor, limit), limit, _by_time)
+
+
+def tag_posts(viewer, tag, cursor=None, limit=PAGE_SIZE):
+    """Posts carrying #tag, newest first, hiding authors in a block with the viewer. Cursor: a post id."""
+    stmt = (
+        select(Post, User)
+        .join(PostHashtag, PostHashtag.post_id == Post.id)
+        .join(User, User.id == Post.author_id)
+        .where(PostHashtag.tag == (tag or "").lower(), visible_to(viewer.id, Post.author_id))
+        .order_by(desc(PostHashtag.post_id))
+        .limit(limit + 1)
+    )
+    if cursor and str(cursor).isdigit():
+        stmt = stmt.where(PostHashtag.post_id < int(cursor))
+    return _page(viewer.id, stmt, limit, lambda post: str(post.id))

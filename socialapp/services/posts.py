@@ -1,0 +1,219 @@
+"""Posts: write, edit and delete them with their pictures and hashtags; like and unlike; who liked."""
+
+from sqlalchemy import delete, desc, exists, func, insert, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
+
+from socialapp.extensions import db
+from socialapp.models import Comment, Like, Notification, Post, PostHashtag, PostImage, User
+from socialapp.models.base import utcnow
+from socialapp.services import images, notifications, text
+from socialapp.services.feed import decode_cursor
+from socialapp.services.visibility import is_blocked_between, visible_to
+from socialapp.signals import account_deleting
+
+MAX_LENGTH = 5000
+MAX_IMAGES = 4
+IMAGE_VARIANTS = {"large": (1600, 1600, False), "thumb": (400, 400, True)}
+LIKERS_PAGE_SIZE = 30
+
+
+class PostError(ValueError):
+    """A refused post action; `status` is the HTTP status, `message` is for the user."""
+
+    def __init__(self, message, status=400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def not_found():
+    return PostError("There is no such post.", 404)
+
+
+def visible_post(viewer_id, post_id):
+    """The post `post_id` if it exists and its author is not in a block with the viewer, else PostError 404."""
+    post = db.session.get(Post, post_id)
+    if post is None or is_blocked_between(viewer_id, post.author_id):
+        raise not_found()
+    return post
+
+
+def own_post(user, post_id):
+    """The user's own post `post_id`: 404 when it does not exist or is hidden, 403 when it is someone else's."""
+    post = visible_post(user.id, post_id)
+    if post.author_id != user.id:
+        raise PostError("Only its author can change a post.", 403)
+    return post
+
+
+def clean_body(body, allow_empty=False):
+    """The text trimmed of surrounding space, or PostError when empty or too long."""
+    body = (body or "").replace("\r\n", "\n").strip()
+    if not body and not allow_empty:
+        raise PostError("Write something, or add a picture.")
+    if len(body) > MAX_LENGTH:
+        raise PostError(f"Posts can be at most {MAX_LENGTH:,} characters (this one has {len(body):,}).")
+    return body
+
+
+def _store_images(author_id, uploads):
+    uploads = [upload for upload in uploads if upload and getattr(upload, "filename", "")]
+    if len(uploads) > MAX_IMAGES:
+        raise PostError(f"A post can have at most {MAX_IMAGES} pictures.")
+    keys = []
+    try:
+        for upload in uploads:
+            keys.append(images.store_image(upload, author_id, IMAGE_VARIANTS))
+    except images.ImageError as error:
+        for key in keys:
+            images.delete_image(author_id, key)
+        raise PostError(error.message) from None
+    return keys
+
+
+def _set_hashtags(post, body, replace=False):
+    if replace:
+        db.session.execute(delete(PostHashtag).where(PostHashtag.post_id == post.id))
+    tags = [tag for tag in text.hashtags(body) if len(tag) <= text.MAX_TAG_LENGTH]
+    if tags:
+        db.session.execute(insert(PostHashtag), [{"tag": tag, "post_id": post.id} for tag in tags])
+
+
+def notify_mentions(author_id, body, subject_id, skip=()):
+    """Tell each existing person @mentioned in `body` (in the caller's transaction)."""
+    names = text.mentions(body)[:20]
+    if not names:
+        return
+    ids = db.session.scalars(select(User.id).where(func.lower(User.username).in_(names)))
+    for user_id in ids:
+        if user_id not in skip:
+            notifications.notify(user_id, author_id, "mention", "post", subject_id)
+
+
+def create_post(author, body, uploads=()):
+    """Publish a post by `author` with up to MAX_IMAGES pictures. PostError when refused; nothing is kept then."""
+    body = clean_body(body, allow_empty=True)
+    if not body and not any(getattr(u, "filename", "") for u in uploads or ()):
+        raise PostError("Write something, or add a picture.")
+    keys = _store_images(author.id, uploads or ())
+    try:
+        post = Post(author_id=author.id, body=body)
+        db.session.add(post)
+        db.session.flush()
+        for position, key in enumerate(keys):
+            db.session.add(PostImage(post_id=post.id, key=key, position=position))
+        _set_hashtags(post, body)
+        notify_mentions(author.id, body, post.id)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        for key in keys:
+            images.delete_image(author.id, key)
+        raise
+    return post
+
+
+def edit_post(user, post_id, body):
+    """Change the text of the user's own post; it is then shown as edited."""
+    post = own_post(user, post_id)
+    has_images = db.session.scalar(select(exists().where(PostImage.post_id == post.id)))
+    body = clean_body(body, allow_empty=has_images)
+    if body != post.body:
+        post.body = body
+        post.edited_at = utcnow()
+        _set_hashtags(post, body, replace=True)
+    db.session.commit()
+    return post
+
+
+def delete_post(user, post_id):
+    """Delete the user's own post with its likes, comments and pictures (files too)."""
+    post = own_post(user, post_id)
+    keys = list(db.session.scalars(select(PostImage.key).where(PostImage.post_id == post.id)))
+    db.session.execute(
+        delete(Notification).where(Notification.subject_type == "post", Notification.subject_id == post.id)
+    )
+    db.session.delete(post)
+    db.session.commit()
+    for key in keys:
+        images.delete_image(user.id, key)
+
+
+def is_liked(user_id, post_id):
+    return db.session.get(Like, (post_id, user_id)) is not None
+
+
+def like(user, post_id):
+    """`user` likes the post; liking twice is harmless. Returns the post with its count as it now is."""
+    post = visible_post(user.id, post_id)
+    if not is_liked(user.id, post.id):
+        try:
+            with db.session.begin_nested():
+                db.session.add(Like(post_id=post.id, user_id=user.id))
+        except IntegrityError:
+            # A second request liked it first: the count is already right.
+            pass
+        else:
+            db.session.execute(update(Post).where(Post.id == post.id).values(likes_count=Post.likes_count + 1))
+            notifications.notify(post.author_id, user.id, "like", "post", post.id)
+    db.session.commit()
+    db.session.refresh(post)
+    return post
+
+
+def unlike(user, post_id):
+    """`user` takes back a like; unliking what was not liked is harmless."""
+    post = visible_post(user.id, post_id)
+    removed = db.session.execute(delete(Like).where(Like.post_id == post.id, Like.user_id == user.id)).rowcount
+    if removed:
+        db.session.execute(update(Post).where(Post.id == post.id).values(likes_count=Post.likes_count - 1))
+        notifications.withdraw(post.author_id, user.id, "like", "post", post.id)
+    db.session.commit()
+    db.session.refresh(post)
+    return post
+
+
+def encode_like_cursor(created_at, user_id):
+    return f"{created_at.isoformat()}_{user_id}"
+
+
+def likers_page(viewer, post_id, cursor=None, limit=LIKERS_PAGE_SIZE):
+    """(post, users, next_cursor): who liked a post, newest first, hiding people in a block with the viewer."""
+    post = visible_post(viewer.id, post_id)
+    stmt = (
+        select(User, Like.created_at)
+        .join(Like, Like.user_id == User.id)
+        .where(Like.post_id == post.id, visible_to(viewer.id, User.id))
+        .order_by(desc(Like.created_at), desc(Like.user_id))
+        .limit(limit + 1)
+    )
+    position = decode_cursor(cursor)
+    if position:
+        stmt = stmt.where(Like.created_at <= position[0], tuple_(Like.created_at, Like.user_id) < position)
+    rows = db.session.execute(stmt).all()
+    page = rows[:limit]
+    next_cursor = encode_like_cursor(page[-1][1], page[-1][0].id) if len(rows) > limit else None
+    return post, [row[0] for row in page], next_cursor
+
+
+@account_deleting.connect
+def _fix_counts_of_others(sender, user, **extra):
+    # Likes and comments go with the account (ON DELETE CASCADE); the counters on other people's
+    # posts must go down with them, including replies by others to this person's comments.
+    others_posts = Post.author_id != user.id
+    liked = select(Like.post_id).where(Like.user_id == user.id)
+    db.session.execute(update(Post).where(Post.id.in_(liked), others_posts).values(likes_count=Post.likes_count - 1))
+    own_comments = select(Comment.id).where(Comment.author_id == user.id)
+    going = (
+        select(func.count())
+        .select_from(Comment)
+        .where(Comment.post_id == Post.id, (Comment.author_id == user.id) | Comment.parent_id.in_(own_comments))
+        .scalar_subquery()
+    )
+    commented = select(Comment.post_id).where(Comment.author_id == user.id)
+    db.session.execute(
+        update(Post)
+        .where(Post.id.in_(commented), others_posts)
+        .values(comments_count=Post.comments_count - going)
+        .execution_options(synchronize_session=False)
+    )
