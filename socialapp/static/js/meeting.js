@@ -66,6 +66,8 @@
 
   const handlers = {
     "meeting.joined"(message) {
+      // A join on a new socket (after a reconnect) starts every connection afresh.
+      for (const id of [...peers.keys()]) removePeer(id);
       joined = true;
       socketId = message.socket;
       showRoom();
