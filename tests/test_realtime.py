@@ -150,3 +150,23 @@ def test_presence_of_a_vanished_worker_expires(app_overrides, redis_prefix):
     # A killed worker stops refreshing: its entry's expiry passes and the user is offline.
     client.zadd(f"{redis_prefix}:presence:42", {presence.token: time.time() - 1})
     assert presence.online([42]) == set()
+
+
+def test_when_the_redis_subscription_drops_pages_are_told_to_reconnect(two_workers):
+    import redis
+
+    from tests.test_realtime_broker import subscription_client_id
+
+    first, _ = two_workers
+    ada, _, _ = first.make_user("ada")
+    ws = connect(first, session_cookie(first.app, ada))
+    ws.receive(timeout=5)
+    publish(first.app, ada, 1)
+    receive_until(ws, lambda m: "ping" in m)  # subscribed
+    admin = redis.Redis.from_url(redis_test_url())
+    broker = first.app.extensions["realtime"].broker
+    admin.client_kill_filter(_id=subscription_client_id(admin, broker.client_name))
+    # Whatever was published while the subscription was down is lost: the page must reconnect and refetch.
+    with pytest.raises(simple_websocket.ConnectionClosed) as closed:
+        receive_until(ws, lambda m: False, timeout=10)
+    assert closed.value.reason == 1012

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import os
 import queue
 import threading
 import time
@@ -33,8 +34,12 @@ class RedisBroker:
     def __init__(self, url, prefix):
         import redis
 
-        self.redis = redis.Redis.from_url(url, socket_keepalive=True, health_check_interval=15)
         self.prefix = prefix
+        # Named, so an operator (or a test) can tell this process's connections apart in CLIENT LIST.
+        self.client_name = f"{prefix}:{os.getpid()}:{id(self):x}"
+        self.redis = redis.Redis.from_url(
+            url, socket_keepalive=True, health_check_interval=15, client_name=self.client_name
+        )
 
     def publish(self, channel, event):
         self.redis.publish(f"{self.prefix}:{channel}", json.dumps(event))
@@ -42,17 +47,23 @@ class RedisBroker:
     def run(self, handle, on_reconnect, stopped):
         import redis
 
-        first = True
+        users = f"{self.prefix}:user:*"
+        subscribed_before = False
         while not stopped.is_set():
             try:
-                pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-                pubsub.psubscribe(f"{self.prefix}:user:*", f"{self.prefix}:broadcast")
-                if not first:
-                    on_reconnect()  # events published while we were away are lost: resync the pages
-                first = False
+                pubsub = self.redis.pubsub()
+                pubsub.psubscribe(users, f"{self.prefix}:broadcast")
                 while not stopped.is_set():
                     message = pubsub.get_message(timeout=1.0)
-                    if message and message["type"] == "pmessage":
+                    if message is None:
+                        continue
+                    if message["type"] == "psubscribe" and message["channel"].decode() == users:
+                        # A second confirmation means we were away (redis-py may also resubscribe by itself
+                        # after a dropped connection): events published meanwhile are lost, so pages resync.
+                        if subscribed_before:
+                            on_reconnect()
+                        subscribed_before = True
+                    elif message["type"] == "pmessage":
                         channel = message["channel"].decode()[len(self.prefix) + 1 :]
                         handle(channel, json.loads(message["data"]))
                 pubsub.close()
