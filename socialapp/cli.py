@@ -3,7 +3,8 @@
 
 def register_commands(app):
     """Attach the project's commands to the `flask` command line."""
-    from socialapp import cli_backup, cli_demo
+    from socialapp import cli_backup, cli_demo, cli_posts
 
     cli_backup.register(app)
     cli_demo.register(app)
+    cli_posts.register(app)
