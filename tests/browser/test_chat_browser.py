@@ -87,6 +87,8 @@ def test_two_people_chat_live_and_nothing_is_lost_while_one_is_away(live_server,
     expect(log.get_by_role("listitem")).to_have_count(5)
     texts = log.locator(".message-body").all_inner_texts()
     assert texts == ["Hello Bob", "Hi Ada", "one while away", "two while away", "three while away"]
+    # Ada's own messages came back to her by the response and by her socket, and are shown once.
+    expect(ada.get_by_role("log").get_by_role("listitem")).to_have_count(5)
     expect(ada.get_by_text("Seen", exact=True)).to_be_visible()
 
 
