@@ -1,10 +1,13 @@
 """Following, blocking, lists of people, suggestions and people search."""
 
+import contextlib
+
 import pytest
+from sqlalchemy import event, select, text
 
 from socialapp.models import Block, Follow, User
 from socialapp.services import accounts, social
-from socialapp.services.visibility import hidden_user_ids, is_blocked_between
+from socialapp.services.visibility import blocks, hidden_user_ids, is_blocked_between, visible_to
 from tests.support.factories import PASSWORD
 
 HX = {"HX-Request": "true"}
@@ -13,6 +16,25 @@ HX = {"HX-Request": "true"}
 def counts(username):
     user = accounts.find_by_username(username)
     return user.followers_count, user.following_count
+
+
+def add_block(db, blocker, blocked):
+    db.session.add(Block(blocker_id=blocker.id, blocked_id=blocked.id))
+    db.session.commit()
+
+
+@contextlib.contextmanager
+def counted_queries(db):
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def follow(db, a, b):
@@ -224,3 +246,115 @@ def test_pages_about_people_need_a_login(client, make_user):
     for path in ("/u/ada/followers", "/people/search?q=a", "/people/suggestions", "/settings/blocked"):
         assert client.get(path).status_code == 302
     assert client.post("/u/ada/follow").status_code == 302
+
+
+def test_a_follow_racing_another_request_counts_once(app, db, make_user, monkeypatch):
+    ada, bob = make_user("ada"), make_user("bob")
+    # Both requests checked before either wrote: the second insert must not fail nor count twice.
+    monkeypatch.setattr(social, "is_following", lambda *ids: False)
+    assert social.follow(ada, bob) is True
+    assert social.follow(ada, bob) is False
+    assert counts("bob") == (1, 0) and counts("ada") == (0, 1)
+
+
+def test_follow_without_javascript_redirects_only_within_the_site(client, make_user, login):
+    login(make_user("ada"))
+    make_user("bob")
+    for evil in ("https://evil.example/", "//evil.example/x"):
+        assert client.post("/u/bob/follow", data={"next": evil}).headers["Location"] == "/"
+    assert (
+        client.post("/u/bob/unfollow", data={"next": "/people/search?q=b"}).headers["Location"] == "/people/search?q=b"
+    )
+
+
+def test_profile_shows_counts_follow_and_block_controls(client, db, make_user, login):
+    ada, bob = make_user("ada"), make_user("bob")
+    follow(db, ada, bob)
+    login(ada)
+    html = client.get("/u/bob").get_data(as_text=True)
+    assert f'id="follower-count-{bob.id}"' in html and "<strong>1</strong> follower<" in html
+    assert "Unfollow Bob Tester" in html and "/u/bob/block" in html
+    own = client.get("/u/ada").get_data(as_text=True)
+    assert "<strong>1</strong> following" in own and "/u/ada/block" not in own and "Follow Ada" not in own
+
+
+def test_someone_blocked_cannot_reach_the_blockers_block_or_unblock(client, db, make_user, login):
+    ada, bob = make_user("ada"), make_user("bob")
+    add_block(db, bob, ada)
+    login(ada)
+    for response in (client.get("/u/bob/block"), client.post("/u/bob/block"), client.post("/u/bob/unblock")):
+        assert response.status_code == 404 and b"Bob Tester" not in response.data
+    assert not blocks(ada.id, bob.id) and blocks(bob.id, ada.id)
+
+
+def test_in_a_block_both_ways_each_can_unblock_their_own(client, db, make_user, login):
+    ada, bob = make_user("ada"), make_user("bob")
+    add_block(db, ada, bob)
+    add_block(db, bob, ada)
+    login(ada)
+    assert "Bob Tester" in client.get("/settings/blocked").get_data(as_text=True)
+    assert client.post("/u/bob/unblock").status_code == 302
+    assert not blocks(ada.id, bob.id)
+    assert client.get("/u/bob").status_code == 404  # bob still blocks ada
+
+
+def test_unblocking_does_not_bring_back_the_follows(client, db, make_user, login):
+    ada, bob = make_user("ada"), make_user("bob")
+    follow(db, ada, bob)
+    login(ada)
+    client.post("/u/bob/block")
+    client.post("/u/bob/unblock")
+    assert not social.is_following(ada.id, bob.id) and counts("bob") == (0, 0)
+
+
+@pytest.mark.parametrize("direction", ["viewer blocks", "viewer is blocked"])
+def test_blocks_hide_people_from_search_suggestions_and_lists_both_ways(app, db, make_user, direction):
+    viewer, star, mallory = make_user("viewer"), make_user("star"), make_user("mallory")
+    follow(db, mallory, star)
+    follow(db, star, mallory)
+    add_block(db, *((viewer, mallory) if direction == "viewer blocks" else (mallory, viewer)))
+    assert social.search_people(viewer, "mall") == []
+    assert "mallory" not in [u.username for u, _ in social.suggestions(viewer)]
+    assert social.followers_page(viewer, star)[0] == [] and social.following_page(viewer, star)[0] == []
+    assert [u.username for u in social.search_people(star, "mall")] == ["mallory"]
+
+
+def test_visible_to_hides_rows_of_people_in_a_block_either_way(app, db, make_user):
+    me, blocked, blocker, other = (make_user(n) for n in ("me", "blocked", "blocker", "other"))
+    add_block(db, me, blocked)
+    add_block(db, blocker, me)
+    add_block(db, blocked, other)  # a block between two others hides nothing from me
+    seen = db.session.scalars(select(User.username).where(visible_to(me.id, User.id)).order_by(User.username))
+    assert list(seen) == ["me", "other"]
+    assert blocks(me.id, blocked.id) and not blocks(blocked.id, me.id)
+
+
+def test_a_page_of_followers_takes_the_same_queries_however_many_rows(client, db, make_user, login):
+    viewer, star = make_user("viewer"), make_user("star")
+    fans = [make_user(f"fan{i:02d}") for i in range(20)]
+    follow(db, fans[0], star)
+    follow(db, viewer, fans[0])
+    login(viewer)
+    client.get("/u/star/followers")  # warm caches: templates, the logged-in user
+    with counted_queries(db) as one_row:
+        assert client.get("/u/star/followers").status_code == 200
+    for fan in fans[1:]:
+        follow(db, fan, star)
+        follow(db, viewer, fan)
+    with counted_queries(db) as twenty_rows:
+        html = client.get("/u/star/followers").get_data(as_text=True)
+    assert html.count("Unfollow Fan") == 20
+    assert len(twenty_rows) == len(one_row)
+
+
+def test_people_search_on_postgresql_uses_the_lower_prefix_indexes(app, db, make_user, backend):
+    if backend != "postgresql":
+        pytest.skip("expression indexes with text_pattern_ops are PostgreSQL's")
+    viewer = make_user("viewer")
+    make_user("ada", first_name="Augusta", last_name="Lovelace")
+    # A tiny table would be scanned anyway; forbid that to see which indexes the query can use.
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))
+    sql = social.search_query(viewer, "ad").compile(db.engine, compile_kwargs={"literal_binds": True})
+    plan = "\n".join(db.session.execute(text(f"EXPLAIN {sql}")).scalars())
+    for column in ("username", "first_name", "last_name"):
+        assert f"ix_users_{column}_prefix" in plan, plan

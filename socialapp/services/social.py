@@ -1,13 +1,18 @@
-"""The social graph: follow, unfollow, block, lists of followers, suggestions and people search."""
+"""The social graph: follow, unfollow, block, lists of followers, suggestions and people search.
+
+A person in a block with the viewer, in either direction, is answered as missing (404), never as
+forbidden (403): the one blocked cannot tell a block from a deleted account.
+"""
 
 from datetime import datetime
 
 from sqlalchemy import delete, desc, func, or_, select, true, tuple_, update
+from sqlalchemy.exc import IntegrityError
 
 from socialapp.extensions import db
 from socialapp.models import Block, Follow, User
 from socialapp.services import notifications
-from socialapp.services.visibility import hidden_user_ids, is_blocked_between, visible_to
+from socialapp.services.visibility import blocks, hidden_user_ids, is_blocked_between, visible_to
 from socialapp.signals import account_deleting
 
 PAGE_SIZE = 20
@@ -30,6 +35,7 @@ def _check_other(user, other, action):
 
 
 def is_following(follower_id, followed_id):
+    """True when `follower_id` follows `followed_id`."""
     return db.session.get(Follow, (follower_id, followed_id)) is not None
 
 
@@ -45,8 +51,12 @@ def follow(user, other):
         raise SocialError("There is no such person.", 404)
     if is_following(user.id, other.id):
         return False
-    db.session.add(Follow(follower_id=user.id, followed_id=other.id))
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(Follow(follower_id=user.id, followed_id=other.id))
+    except IntegrityError:
+        # A second click won the race: that request counted the follow.
+        return False
     _change_counts(user.id, other.id, +1)
     notifications.notify(other.id, user.id, "follow")
     db.session.commit()
@@ -71,18 +81,33 @@ def unfollow(user, other):
     return removed
 
 
+def check_may_block(user, other, action="block"):
+    """Refuse (404) to block or unblock someone who blocks `user`, unless `user` blocks them too.
+
+    The one blocked must not learn that the blocker exists, even from the block page.
+    """
+    _check_other(user, other, action)
+    if is_blocked_between(user.id, other.id) and not blocks(user.id, other.id):
+        raise SocialError("There is no such person.", 404)
+
+
 def block(user, other):
     """`user` blocks `other`: follows both ways end, and each is hidden from the other everywhere."""
-    _check_other(user, other, "block")
-    if db.session.get(Block, (user.id, other.id)) is None:
-        db.session.add(Block(blocker_id=user.id, blocked_id=other.id))
+    check_may_block(user, other)
+    if not blocks(user.id, other.id):
+        try:
+            with db.session.begin_nested():
+                db.session.add(Block(blocker_id=user.id, blocked_id=other.id))
+        except IntegrityError:
+            pass  # blocked by a concurrent request; the follows are removed below all the same
     _remove_follow(user.id, other.id)
     _remove_follow(other.id, user.id)
     db.session.commit()
 
 
 def unblock(user, other):
-    _check_other(user, other, "unblock")
+    """`user` stops blocking `other`; the follows the block ended do not come back."""
+    check_may_block(user, other, "unblock")
     db.session.execute(delete(Block).where(Block.blocker_id == user.id, Block.blocked_id == other.id))
     db.session.commit()
 
@@ -107,6 +132,7 @@ def following_ids(viewer_id, user_ids):
 
 
 def encode_cursor(created_at, user_id):
+    """The keyset cursor of a list row: the follow's time and the other person's id."""
     return f"{created_at.isoformat()}_{user_id}"
 
 
@@ -188,24 +214,32 @@ def _escape_like(text):
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search_people(viewer, query, limit=20):
-    """Verified people whose username, first or last name starts with `query`, ignoring case."""
+def search_query(viewer, query, limit=20):
+    """The SELECT behind `search_people`, or None for an empty query.
+
+    lower(column) LIKE 'prefix%' is what the ix_users_*_prefix indexes (text_pattern_ops) serve on PostgreSQL.
+    """
     query = (query or "").strip().lstrip("@").lower()[:50]
     if not query:
-        return []
+        return None
     prefix = _escape_like(query) + "%"
     matches = or_(
         func.lower(User.username).like(prefix, escape="\\"),
         func.lower(User.first_name).like(prefix, escape="\\"),
         func.lower(User.last_name).like(prefix, escape="\\"),
     )
-    stmt = (
+    return (
         select(User)
         .where(matches, User.email_verified_at.is_not(None), visible_to(viewer.id, User.id))
         .order_by((func.lower(User.username) == query).desc(), User.followers_count.desc(), User.id)
         .limit(limit)
     )
-    return db.session.scalars(stmt).all()
+
+
+def search_people(viewer, query, limit=20):
+    """Verified people whose username, first or last name starts with `query`, ignoring case."""
+    stmt = search_query(viewer, query, limit)
+    return db.session.scalars(stmt).all() if stmt is not None else []
 
 
 @account_deleting.connect

@@ -41,3 +41,8 @@ def is_blocked_between(a_id, b_id):
         )
     )
     return bool(db.session.scalar(stmt))
+
+
+def blocks(blocker_id, blocked_id):
+    """True when `blocker_id` blocks `blocked_id` (one direction only: for the blocker's own settings)."""
+    return db.session.get(Block, (blocker_id, blocked_id)) is not None

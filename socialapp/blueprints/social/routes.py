@@ -1,5 +1,7 @@
 """Follow, unfollow, block, lists of people, suggestions and people search."""
 
+from functools import partial
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -19,10 +21,17 @@ def people_helpers():
     return {"suggested_people": suggested_people}
 
 
-def target_user(username, allow_blocked=False):
-    """The user a graph action is about; 404 when unknown, or hidden by a block."""
+def target_user(username, block_action=None):
+    """The user a graph action is about; 404 when unknown or hidden by a block.
+
+    For a `block_action` ("block", "unblock"), someone the viewer blocks is found, unless they block back.
+    """
     user = accounts.find_by_username(username)
-    if user is None or (not allow_blocked and is_blocked_between(current_user.id, user.id)):
+    if user is None:
+        abort(404)
+    if block_action:
+        apply(partial(social.check_may_block, action=block_action), user)
+    elif is_blocked_between(current_user.id, user.id):
         abort(404)
     return user
 
@@ -65,7 +74,7 @@ def unfollow(username):
 @bp.route("/u/<username>/block", methods=["GET", "POST"])
 @login_required
 def block(username):
-    user = target_user(username, allow_blocked=True)
+    user = target_user(username, "block")
     if request.method == "GET":
         return render_template("social/block_confirm.html", user=user)
     apply(social.block, user)
@@ -76,7 +85,7 @@ def block(username):
 @bp.post("/u/<username>/unblock")
 @login_required
 def unblock(username):
-    user = target_user(username, allow_blocked=True)
+    user = target_user(username, "unblock")
     apply(social.unblock, user)
     flash(f"You unblocked {user.full_name}.", "success")
     return redirect(url_for("social.blocked"))
