@@ -17,7 +17,57 @@ from socialapp.models import Follow, Post, User
 from socialapp.models.base import utcnow
 
 GENERATED_PASSWORD = "generated password 1"
-WORDS = ["the", "a", "coffee", "morning", "run", "city", "light", "music", "garden", "book", "train", "walk", "rain", "sun", "friends", "code", "bread", "river", "mountain", "weekend", "project", "idea", "photo", "dinner", "tea", "bike", "street", "market", "park", "night", "ocean", "story", "small", "big", "happy", "new", "old", "today", "finally", "really", "quite", "lovely", "strange", "quiet", "busy", "early", "late", "again", "still"]
+WORDS = [
+    "the",
+    "a",
+    "coffee",
+    "morning",
+    "run",
+    "city",
+    "light",
+    "music",
+    "garden",
+    "book",
+    "train",
+    "walk",
+    "rain",
+    "sun",
+    "friends",
+    "code",
+    "bread",
+    "river",
+    "mountain",
+    "weekend",
+    "project",
+    "idea",
+    "photo",
+    "dinner",
+    "tea",
+    "bike",
+    "street",
+    "market",
+    "park",
+    "night",
+    "ocean",
+    "story",
+    "small",
+    "big",
+    "happy",
+    "new",
+    "old",
+    "today",
+    "finally",
+    "really",
+    "quite",
+    "lovely",
+    "strange",
+    "quiet",
+    "busy",
+    "early",
+    "late",
+    "again",
+    "still",
+]
 TAGS = [f"topic{n}" for n in range(50)] + ["photography", "travel", "food", "music", "books"]
 BATCH = 20_000
 
@@ -189,9 +239,10 @@ def _finish(first_id, last_id):
                 text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
             )
         db.session.commit()
-    # Fresh planner statistics, as autovacuum would gather soon after such a load.
+    # Fresh planner statistics (and on PostgreSQL the visibility map that index-only scans need),
+    # as autovacuum would gather soon after such a load.
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("ANALYZE")
+        conn.exec_driver_sql("VACUUM ANALYZE" if db.engine.dialect.name == "postgresql" else "ANALYZE")
 
 
 def click_progress(total, label):

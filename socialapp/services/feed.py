@@ -7,7 +7,7 @@ for their pictures, however many posts, likes and comments there are.
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import desc, literal, select, tuple_, union_all
+from sqlalchemy import desc, literal, select, true, tuple_, union_all
 
 from socialapp.extensions import db
 from socialapp.models import Follow, Like, Post, PostHashtag, PostImage, User
@@ -93,15 +93,41 @@ def _by_time(post):
     return encode_cursor(post.created_at, post.id)
 
 
+def _followed_authors(viewer_id):
+    """The viewer and the people they follow, minus anyone in a block with the viewer."""
+    authors = union_all(
+        select(Follow.followed_id.label("author_id")).where(Follow.follower_id == viewer_id),
+        select(literal(viewer_id).label("author_id")),
+    ).subquery("authors")
+    return select(authors.c.author_id).where(visible_to(viewer_id, authors.c.author_id)).subquery("visible_authors")
+
+
+def _feed_ids_lateral(viewer_id, cursor, limit):
+    # PostgreSQL: the newest page-full of each author from the index, then the newest of those, so a
+    # page costs (people followed x page size) index entries however long the feed is.
+    authors = _followed_authors(viewer_id)
+    recent = _newest_first(
+        select(Post.id, Post.created_at).where(Post.author_id == authors.c.author_id), cursor, limit
+    ).lateral("recent")
+    return (
+        select(recent.c.id)
+        .select_from(authors)
+        .join(recent, true())
+        .order_by(desc(recent.c.created_at), desc(recent.c.id))
+        .limit(limit + 1)
+    )
+
+
 def home_feed(viewer, cursor=None, limit=PAGE_SIZE):
     """The viewer's posts and those of people they follow, newest first, never from anyone in a block."""
-    authors = union_all(select(Follow.followed_id).where(Follow.follower_id == viewer.id), select(literal(viewer.id)))
-    stmt = (
-        select(Post, User)
-        .join(User, User.id == Post.author_id)
-        .where(Post.author_id.in_(authors), visible_to(viewer.id, Post.author_id))
-    )
-    return _page(viewer.id, _newest_first(stmt, cursor, limit), limit, _by_time)
+    stmt = select(Post, User).join(User, User.id == Post.author_id)
+    if db.engine.dialect.name == "postgresql":
+        stmt = stmt.where(Post.id.in_(_feed_ids_lateral(viewer.id, cursor, limit)))
+        stmt = stmt.order_by(desc(Post.created_at), desc(Post.id))
+    else:
+        # SQLite has no LATERAL; it walks the author index once per person followed and sorts.
+        stmt = _newest_first(stmt.where(Post.author_id.in_(select(_followed_authors(viewer.id)))), cursor, limit)
+    return _page(viewer.id, stmt, limit, _by_time)
 
 
 def user_posts(viewer, user, cursor=None, limit=PAGE_SIZE):
