@@ -16,8 +16,11 @@ POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://post
 
 
 @contextlib.contextmanager
-def fresh_database(backend):
-    """A migrated, empty database URL of the given backend, removed afterwards."""
+def fresh_database(backend, name=None):
+    """A migrated, empty database URL of the given backend, removed afterwards.
+
+    On PostgreSQL the database is called `name` (dropped first if a crashed run left it), else a random name.
+    """
     from flask_migrate import upgrade
 
     from socialapp import create_app
@@ -27,9 +30,10 @@ def fresh_database(backend):
             folder = stack.enter_context(tempfile.TemporaryDirectory())
             url = f"sqlite:///{folder}/bench.sqlite3"
         else:
-            name = f"socialapp_bench_{uuid.uuid4().hex[:8]}"
+            name = name or f"socialapp_bench_{uuid.uuid4().hex[:8]}"
             admin = sa.create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
             with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
                 conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
             stack.callback(admin.dispose)
             stack.callback(lambda: admin.connect().execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))

@@ -69,7 +69,7 @@ def analyze():
 
 
 def run(backend, users, follows_each):
-    with fresh_database(backend) as url:
+    with fresh_database(backend, name="socialapp_bench_social") as url:
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING"})
         with app.app_context():
             ids = populate(users, follows_each)

@@ -6,7 +6,7 @@ forbidden (403): the one blocked cannot tell a block from a deleted account.
 
 from datetime import datetime
 
-from sqlalchemy import delete, desc, func, or_, select, true, tuple_, update
+from sqlalchemy import and_, delete, desc, func, or_, select, true, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from socialapp.extensions import db
@@ -214,6 +214,15 @@ def _escape_like(text):
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _starts_with(column, prefix):
+    lowered = func.lower(column)
+    clause = lowered.like(_escape_like(prefix) + "%", escape="\\")
+    if db.session.get_bind().dialect.name == "sqlite" and ord(prefix[-1]) < 0x10FFFF:
+        # SQLite's LIKE cannot use an index on lower(column); the same prefix as a range of strings can.
+        clause = and_(clause, lowered >= prefix, lowered < prefix[:-1] + chr(ord(prefix[-1]) + 1))
+    return clause
+
+
 def search_query(viewer, query, limit=20):
     """The SELECT behind `search_people`, or None for an empty query.
 
@@ -222,12 +231,7 @@ def search_query(viewer, query, limit=20):
     query = (query or "").strip().lstrip("@").lower()[:50]
     if not query:
         return None
-    prefix = _escape_like(query) + "%"
-    matches = or_(
-        func.lower(User.username).like(prefix, escape="\\"),
-        func.lower(User.first_name).like(prefix, escape="\\"),
-        func.lower(User.last_name).like(prefix, escape="\\"),
-    )
+    matches = or_(*(_starts_with(column, query) for column in (User.username, User.first_name, User.last_name)))
     return (
         select(User)
         .where(matches, User.email_verified_at.is_not(None), visible_to(viewer.id, User.id))

@@ -18,7 +18,10 @@ def people_helpers():
     def suggested_people(limit):
         return social.suggestions(current_user, limit) if current_user.is_authenticated else []
 
-    return {"suggested_people": suggested_people}
+    def viewer_follows(user_id):
+        return current_user.is_authenticated and social.is_following(current_user.id, user_id)
+
+    return {"suggested_people": suggested_people, "viewer_follows": viewer_follows}
 
 
 def target_user(username, block_action=None):
