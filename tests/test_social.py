@@ -1,6 +1,7 @@
 """Following, blocking, lists of people, suggestions and people search."""
 
 import contextlib
+from datetime import datetime
 
 import pytest
 from sqlalchemy import event, select, text
@@ -358,3 +359,20 @@ def test_people_search_uses_the_lower_prefix_indexes(app, db, make_user, backend
     plan = "\n".join(str(row[-1]) for row in db.session.execute(text(f"{explain} {sql}")))
     for column in ("username", "first_name", "last_name"):
         assert f"ix_users_{column}_prefix" in plan, plan
+
+
+def test_follow_lists_page_through_follows_made_in_the_same_instant(app, db, make_user):
+    star, viewer = make_user("star"), make_user("viewer")
+    fans = [make_user(f"fan{i:02d}") for i in range(7)]
+    same_time = datetime(2026, 1, 1, 12, 0, 0)
+    db.session.add_all(Follow(follower_id=f.id, followed_id=star.id, created_at=same_time) for f in fans)
+    db.session.add_all(Follow(follower_id=star.id, followed_id=f.id, created_at=same_time) for f in fans)
+    db.session.commit()
+    for page_function in (social.followers_page, social.following_page):
+        seen, cursor = [], None
+        while True:
+            page, cursor = page_function(viewer, star, cursor, 3)
+            seen += [u.id for u in page]
+            if cursor is None:
+                break
+        assert seen == sorted((f.id for f in fans), reverse=True)

@@ -41,8 +41,8 @@ def test_blocked_person_vanishes_from_suggestions_and_search(page, live_server):
     expect(results.get_by_role("link", name="Mallory Moe")).to_be_visible()
 
     results.get_by_role("link", name="Mallory Moe").click()
-    page.get_by_role("link", name="Block").click()
-    page.get_by_role("button", name="Block").click()
+    page.get_by_role("link", name="Block Mallory Moe").click()
+    page.get_by_role("button", name="Block", exact=True).click()
     expect(page.get_by_text("You blocked Mallory Moe.")).to_be_visible()
     expect(page.get_by_role("list", name="Blocked people").get_by_text("Mallory Moe")).to_be_visible()
 
