@@ -75,6 +75,7 @@ def test_sockets_from_another_site_are_refused(live_server):
 
 
 def test_presence_follows_open_sockets(live_server):
+    live_server.app.extensions["realtime"].presence.grace = 0.5
     ada, _, _ = live_server.make_user("ada")
     cookie = session_cookie(live_server.app, ada)
     first, second = connect(live_server, cookie), connect(live_server, cookie)
@@ -138,6 +139,24 @@ def test_an_event_published_on_one_worker_reaches_a_socket_on_the_other(two_work
     ws.close()
 
 
+def test_a_user_stays_online_through_the_grace_after_their_last_socket(redis_prefix):
+    import redis
+
+    from socialapp.realtime.presence import MemoryPresence, RedisPresence
+
+    for presence in (MemoryPresence(), RedisPresence(redis.Redis.from_url(redis_test_url()), redis_prefix)):
+        presence.grace = 0.3
+        assert presence.connected(42) is True
+        presence.mark(42, 1)
+        presence.mark(42, 0)  # last socket closed
+        assert presence.online([42]) == {42} and not presence.disconnected(42)
+        assert presence.connected(42) is False  # back within the grace: nobody needs telling
+        presence.mark(42, 1)
+        presence.mark(42, 0)
+        time.sleep(0.4)
+        assert presence.disconnected(42) and presence.online([42]) == set()
+
+
 def test_presence_of_a_vanished_worker_expires(app_overrides, redis_prefix):
     import redis
 
@@ -170,3 +189,25 @@ def test_when_the_redis_subscription_drops_pages_are_told_to_reconnect(two_worke
     with pytest.raises(simple_websocket.ConnectionClosed) as closed:
         receive_until(ws, lambda m: False, timeout=10)
     assert closed.value.reason == 1012
+
+
+def test_moving_to_another_page_does_not_flicker_presence(live_server):
+    announced = []
+    hub = live_server.app.extensions["realtime"]
+    hub.publish = lambda channel, event: announced.append(event) if event.get("kind") == "presence" else None
+    hub.presence.grace = 1.5
+    ada, _, _ = live_server.make_user("ada")
+    cookie = session_cookie(live_server.app, ada)
+    first = connect(live_server, cookie)
+    first.receive(timeout=5)
+    first.close()  # the page unloads...
+    time.sleep(0.3)
+    second = connect(live_server, cookie)  # ...and the next one connects
+    second.receive(timeout=5)
+    time.sleep(2.5)  # past the grace
+    assert announced == [{"kind": "presence", "user_id": ada, "online": True}]
+    second.close()
+    deadline = time.monotonic() + 5
+    while len(announced) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert announced[1:] == [{"kind": "presence", "user_id": ada, "online": False}]

@@ -12,7 +12,11 @@ RENDERERS = {}
 
 
 def register_renderer(kind, fn):
-    """`fn(viewer_id, event) -> html` builds what a viewer's sockets receive for events of `kind`."""
+    """`fn(viewer_id, event) -> html` builds what a viewer's sockets receive for events of `kind`.
+
+    It runs on the subscriber thread, in an app context shared by all viewers of one event (so nothing
+    per viewer belongs in `flask.g`); an empty result sends nothing.
+    """
     RENDERERS[kind] = fn
 
 

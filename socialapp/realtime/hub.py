@@ -2,6 +2,7 @@
 
 import logging
 import threading
+import time
 
 from socialapp.realtime import RENDERERS
 from socialapp.realtime.broker import MemoryBroker, RedisBroker, start_thread
@@ -41,6 +42,7 @@ class Hub:
             self.presence = MemoryPresence()
         self.clients = {}  # user id -> set of Client
         self.lock = threading.Lock()
+        self.leaving = {}  # user id -> when to check whether they went offline
         self.stopped = threading.Event()
         self.started = False
 
@@ -61,6 +63,7 @@ class Hub:
         client = Client(user_id, ws)
         newly_online = self.presence.connected(user_id)
         with self.lock:
+            self.leaving.pop(user_id, None)
             self.clients.setdefault(user_id, set()).add(client)
             self.presence.mark(user_id, len(self.clients[user_id]))
         if newly_online:
@@ -74,9 +77,20 @@ class Hub:
             remaining = len(mine)
             if not remaining:
                 self.clients.pop(client.user_id, None)
+                # Offline only if no socket comes back within the grace (the next page's usually does).
+                self.leaving[client.user_id] = time.monotonic() + self.presence.grace
         self.presence.mark(client.user_id, remaining)
-        if not remaining and self.presence.disconnected(client.user_id):
-            self.publish("broadcast", {"kind": "presence", "user_id": client.user_id, "online": False})
+
+    def announce_departures(self):
+        """Publish "offline" for users whose grace ended with no socket open on any worker."""
+        now = time.monotonic()
+        with self.lock:
+            due = [uid for uid, at in self.leaving.items() if at <= now and uid not in self.clients]
+            for uid in due:
+                del self.leaving[uid]
+        for user_id in due:
+            if self.presence.disconnected(user_id):
+                self.publish("broadcast", {"kind": "presence", "user_id": user_id, "online": False})
 
     def local_clients(self, user_id=None):
         with self.lock:
@@ -94,26 +108,32 @@ class Hub:
         by_user = {}
         for client in targets:
             by_user.setdefault(client.user_id, []).append(client)
-        for user_id, clients in by_user.items():
-            html = self.render(renderer, user_id, event)
-            if html:
-                for client in clients:
-                    try:
-                        client.send(html)
-                    except Exception:  # a socket closing under us; its own thread cleans up
-                        log.debug("send failed", exc_info=True)
-
-    def render(self, renderer, user_id, event):
+        if not by_user:
+            return
         from socialapp.extensions import db
 
+        # One app context for all viewers of the event: a broadcast may reach thousands of local sockets.
         with self.app.app_context():
             try:
-                return renderer(user_id, event)
-            except Exception:
-                log.exception("rendering %s for user %s failed", event.get("kind"), user_id)
-                return None
+                for user_id, clients in by_user.items():
+                    html = self.render(renderer, user_id, event)
+                    for client in clients if html else ():
+                        try:
+                            client.send(html)
+                        except Exception:  # a socket closing under us; its own thread cleans up
+                            log.debug("send failed", exc_info=True)
             finally:
                 db.session.remove()
+
+    def render(self, renderer, user_id, event):
+        try:
+            return renderer(user_id, event)
+        except Exception:
+            log.exception("rendering %s for user %s failed", event.get("kind"), user_id)
+            from socialapp.extensions import db
+
+            db.session.rollback()
+            return None
 
     def resync_all(self):
         """Events may have been lost: ask every page to reconnect, which makes it fetch what it missed."""
@@ -121,8 +141,15 @@ class Hub:
             client.close(1012)
 
     def heartbeat(self):
-        while not self.stopped.wait(HEARTBEAT):
+        """Every second, announce who went offline; every HEARTBEAT seconds, renew this process's presence."""
+        next_refresh = 0
+        while not self.stopped.wait(1):
             try:
-                self.presence.refresh(list(self.clients))
+                self.announce_departures()
+                if time.monotonic() >= next_refresh:
+                    next_refresh = time.monotonic() + HEARTBEAT
+                    with self.lock:
+                        online_here = list(self.clients)
+                    self.presence.refresh(online_here)
             except Exception:
                 log.warning("presence heartbeat failed", exc_info=True)

@@ -2,6 +2,8 @@
 
 With Redis, each process keeps, per connected user, a member in a sorted set scored by an expiry time and
 refreshes it by heartbeat; a killed worker stops refreshing, so its users drop off within the expiry.
+A user whose last socket closes stays online for a short grace: moving to another page closes the socket
+and opens a new one, and telling everyone "offline, online" on each page view would be noise and load.
 """
 
 import time
@@ -9,30 +11,41 @@ import uuid
 
 HEARTBEAT = 10
 EXPIRY = 30
+GRACE = 5  # seconds a user stays online after their last socket closed
 
 
 class MemoryPresence:
     def __init__(self):
         self.counts = {}
+        self.leaving = {}  # user id -> when the grace after their last socket ends
+        self.grace = GRACE
 
     def connected(self, user_id):
         """Record a user's first local socket; True if they were offline before."""
-        return self.counts.setdefault(user_id, 0) == 0
+        was_online = self.counts.get(user_id, 0) > 0 or self.leaving.pop(user_id, 0) > time.time()
+        self.counts.setdefault(user_id, 0)
+        return not was_online
 
     def mark(self, user_id, count):
-        self.counts[user_id] = count
-        if not count:
+        if count:
+            self.counts[user_id] = count
+        else:
             self.counts.pop(user_id, None)
+            self.leaving[user_id] = time.time() + self.grace
 
     def disconnected(self, user_id):
-        """Record a user's last local socket gone; True if they are now offline everywhere."""
-        return user_id not in self.counts
+        """True if the user has no socket and their grace is over: they are now offline everywhere."""
+        if user_id in self.counts or self.leaving.get(user_id, 0) > time.time():
+            return False
+        self.leaving.pop(user_id, None)
+        return True
 
     def refresh(self, user_ids):
         pass
 
     def online(self, user_ids):
-        return {uid for uid in user_ids if self.counts.get(uid)}
+        now = time.time()
+        return {uid for uid in user_ids if self.counts.get(uid) or self.leaving.get(uid, 0) > now}
 
 
 class RedisPresence:
@@ -40,6 +53,7 @@ class RedisPresence:
         self.redis = redis
         self.prefix = prefix
         self.token = uuid.uuid4().hex  # this process
+        self.grace = GRACE
 
     def _key(self, user_id):
         return f"{self.prefix}:presence:{user_id}"
@@ -55,8 +69,8 @@ class RedisPresence:
         return was_online == 0
 
     def mark(self, user_id, count):
-        if not count:
-            self.redis.zrem(self._key(user_id), self.token)
+        if not count:  # keep this process's entry for the grace only
+            self.redis.zadd(self._key(user_id), {self.token: time.time() + self.grace})
 
     def disconnected(self, user_id):
         return self.redis.zcount(self._key(user_id), time.time(), "+inf") == 0
