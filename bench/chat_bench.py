@@ -135,6 +135,8 @@ class Socket:
 
     def received(self, payload):
         now = time.perf_counter()
+        self.bench.last_frame_at = now
+        self.bench.frames += 1
         for match in MESSAGE_ID.finditer(payload):
             message_id = int(match.group(1))
             if message_id in self.seen:
@@ -185,6 +187,8 @@ class Bench:
         self.arrivals = {}  # (user id, message id) -> arrival time
         self.failed_posts = 0
         self.post_times = []
+        self.last_frame_at = time.perf_counter()
+        self.frames = 0
 
     def arrived(self, user_id, message_id, at):
         self.arrivals[(user_id, message_id)] = at
@@ -233,8 +237,13 @@ async def drive(args, port, people):
         if i % 10 == 9:
             await asyncio.sleep(0.05)  # a ramp of 200 a second, as real users arrive
     await asyncio.wait_for(asyncio.gather(*(s.open.wait() for s in sockets)), timeout=60)
+    opened = time.perf_counter()
     print(f"{len(sockets)} sockets open", file=sys.stderr)
-    await asyncio.sleep(args.settle)  # let the burst of "came online" pushes pass
+    # Everyone arriving at once makes a burst of "came online" pushes to everyone; the measurement is of
+    # the steady state after it, so wait until the sockets have been quiet for a few seconds.
+    while time.perf_counter() - bench.last_frame_at < args.quiet and time.perf_counter() - opened < args.settle:
+        await asyncio.sleep(0.5)
+    print(f"presence burst: {bench.frames} frames, quiet after {bench.last_frame_at - opened:.1f} s", file=sys.stderr)
 
     pool = asyncio.Queue()
     for _ in range(args.connections):
@@ -321,7 +330,8 @@ def main():
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32, help="keep-alive HTTP connections for posting")
-    parser.add_argument("--settle", type=float, default=10.0, help="seconds between connecting and sending")
+    parser.add_argument("--settle", type=float, default=600.0, help="at most this long for the presence burst")
+    parser.add_argument("--quiet", type=float, default=5.0, help="seconds without pushes that end the burst")
     parser.add_argument("--grace", type=float, default=3.0, help="seconds to wait for the last deliveries")
     # Every open socket is a thread that may talk to Redis; the client's default pool of 100 is too small.
     default_redis = "redis://127.0.0.1:6379/13?max_connections=2000"

@@ -4,7 +4,7 @@ Every message is committed before anyone hears of it; the events published after
 doorbell, and a page that reconnects asks for the messages after the last id it has.
 """
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from socialapp.extensions import db
@@ -81,10 +81,15 @@ def _save_message(sender_id, recipient_id, body):
     message = Message(conversation_id=conversation.id, sender_id=sender_id, body=body, created_at=utcnow())
     db.session.add(message)
     db.session.flush()
-    members = update(ConversationMember).where(ConversationMember.conversation_id == conversation.id)
-    db.session.execute(members.values(last_message_id=message.id))
     # One's own message counts as read, so it never shows as unread in one's other tabs.
-    db.session.execute(members.where(ConversationMember.user_id == sender_id).values(last_read_message_id=message.id))
+    own_read = case(
+        (ConversationMember.user_id == sender_id, message.id), else_=ConversationMember.last_read_message_id
+    )
+    db.session.execute(
+        update(ConversationMember)
+        .where(ConversationMember.conversation_id == conversation.id)
+        .values(last_message_id=message.id, last_read_message_id=own_read)
+    )
     _notify(recipient_id, sender_id, conversation.id)
     return conversation, message
 
@@ -100,6 +105,7 @@ def send_message(sender, recipient, body):
     for attempt in range(2):
         try:
             conversation, message = _save_message(sender_id, recipient_id, body)
+            message_id = message.id  # read before the commit expires it
             db.session.commit()
             break
         except IntegrityError:
@@ -110,7 +116,7 @@ def send_message(sender, recipient, body):
         except Exception:
             db.session.rollback()
             raise
-    _publish_message(conversation, message.id)
+    _publish([sender_id, recipient_id], "chat_message", message_id=message_id)
     return message
 
 

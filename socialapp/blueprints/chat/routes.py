@@ -124,8 +124,7 @@ def send(username):
         return _composer_error(other, body, error.message)
     if not is_htmx():
         return redirect(url_for(".conversation", username=other.username))
-    member = chat.membership(current_user.id, other.id)
-    return render_template("chat/_sent.html", other=other, member=member, message=message)
+    return render_template("chat/_sent.html", other=other, message=message)
 
 
 def _composer_error(other, body, error):
