@@ -8,11 +8,12 @@ import multiprocessing
 import os
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
-worker_class = "gthread"
+worker_class = os.environ.get("WEB_WORKER_CLASS", "gthread")
 workers = int(
     os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2) if os.environ.get("REDIS_URL") else 1)
 )
 threads = int(os.environ.get("WEB_THREADS", "500"))
+worker_connections = int(os.environ.get("WEB_CONNECTIONS", "5000"))  # gevent only
 # Sockets stay open for hours; the app pings them every 25 s, so only truly stuck requests time out.
 timeout = int(os.environ.get("WEB_TIMEOUT", "120"))
 graceful_timeout = 20
