@@ -45,7 +45,7 @@ def populate(users, follows_each, seed=7):
     # Popularity follows a power law: a few people are followed by many.
     weights = [1 / (rank + 1) ** 0.8 for rank in range(len(ids))]
     batch = []
-    for follower in ids:
+    for follower in ids[:-1]:  # the last one is a newcomer who follows nobody yet
         targets = set(rng.choices(ids, weights=weights, k=follows_each + 5)) - {follower}
         for followed in list(targets)[:follows_each]:
             batch.append({"follower_id": follower, "followed_id": followed, "created_at": now})
@@ -77,9 +77,7 @@ def run(backend, users, follows_each):
             viewer = db.session.get(User, ids[len(ids) // 2])
             star = db.session.get(User, ids[0])
             print(f"{backend}: {len(ids)} users, {total} follows; user1 has {star.followers_count} followers")
-            client = app.test_client()
-            with client.session_transaction() as session:
-                session["_user_id"] = viewer.get_id()
+            client, newcomer = logged_in(app, viewer), logged_in(app, db.session.get(User, ids[-1]))
             cursor_page = client.get(f"/u/{star.username}/followers").get_data(as_text=True)
             cursor = cursor_page.split("cursor=")[1].split('"')[0]
             pages = {
@@ -90,7 +88,18 @@ def run(backend, users, follows_each):
                 "people search 'gra'": "/people/search?q=gra",
                 "people search 'user12'": "/people/search?q=user12",
             }
-            return [(backend, what, *measure(client, path)) for what, path in pages.items()]
+            rows = [(backend, what, *measure(client, path)) for what, path in pages.items()]
+            rows.insert(
+                1, (backend, "suggestions for a newcomer (most followed)", *measure(newcomer, pages["suggestions"]))
+            )
+            return rows
+
+
+def logged_in(app, user):
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+    return client
 
 
 def main():

@@ -176,24 +176,31 @@ def following_page(viewer, user, cursor=None, limit=PAGE_SIZE):
     return _follow_list(viewer, user, "following", cursor, limit)
 
 
+def _not_suggested(viewer_id, user_id_column):
+    """Conditions leaving out the viewer, whom they follow, and anyone in a block with them."""
+    mine = select(Follow.followed_id).where(Follow.follower_id == viewer_id)
+    return (user_id_column != viewer_id, user_id_column.not_in(mine), user_id_column.not_in(hidden_user_ids(viewer_id)))
+
+
 def suggestions(viewer, limit=10):
     """People to follow: friends of friends ranked by mutual connections, then the most followed.
 
-    Never the viewer, people they follow, or anyone in a block with them either way.
+    Returns (user, mutual count) pairs. Never the viewer, people they follow, or anyone in a block
+    with them either way.
     """
-    mine = select(Follow.followed_id).where(Follow.follower_id == viewer.id)
-    excluded = or_(User.id == viewer.id, User.id.in_(mine), User.id.in_(hidden_user_ids(viewer.id)))
     second = Follow.__table__.alias("second")
+    mine = select(Follow.followed_id).where(Follow.follower_id == viewer.id)
+    # Filtering the few hundred candidates rather than all users lets the join use the users' key.
     mutual = (
         select(second.c.followed_id.label("user_id"), func.count().label("mutual"))
-        .where(second.c.follower_id.in_(mine))
+        .where(second.c.follower_id.in_(mine), *_not_suggested(viewer.id, second.c.followed_id))
         .group_by(second.c.followed_id)
         .subquery()
     )
     ranked = (
         select(User, mutual.c.mutual)
         .join(mutual, mutual.c.user_id == User.id)
-        .where(~excluded, User.email_verified_at.is_not(None))
+        .where(User.email_verified_at.is_not(None))
         .order_by(mutual.c.mutual.desc(), User.followers_count.desc(), User.id)
         .limit(limit)
     )
@@ -202,7 +209,8 @@ def suggestions(viewer, limit=10):
         taken = [user.id for user, _ in result]
         others = (
             select(User)
-            .where(~excluded, User.email_verified_at.is_not(None), User.id.not_in(taken) if taken else true())
+            .where(*_not_suggested(viewer.id, User.id), User.email_verified_at.is_not(None))
+            .where(User.id.not_in(taken) if taken else true())
             .order_by(User.followers_count.desc(), User.id)
             .limit(limit - len(result))
         )
