@@ -261,7 +261,12 @@ async def drive(args, port, people):
         posts.append(asyncio.create_task(post_message(bench, pool, sender, recipient["name"], recipient["id"], n)))
     await asyncio.gather(*posts)
     sending_time = time.perf_counter() - start
-    await asyncio.sleep(args.grace)
+    # Late is not lost: wait until every message has arrived, or nothing has come for a while.
+    deadline = time.perf_counter() + args.grace
+    while time.perf_counter() < deadline and time.perf_counter() - bench.last_frame_at < args.quiet:
+        if all((recipient, mid) in bench.arrivals for mid, (recipient, _) in bench.expected.items()):
+            break
+        await asyncio.sleep(0.5)
     if bench.closed:
         print(f"{bench.closed} sockets were closed by the server during the run", file=sys.stderr)
     bench.done = True
@@ -332,7 +337,7 @@ def main():
     parser.add_argument("--connections", type=int, default=32, help="keep-alive HTTP connections for posting")
     parser.add_argument("--settle", type=float, default=600.0, help="at most this long for the presence burst")
     parser.add_argument("--quiet", type=float, default=5.0, help="seconds without pushes that end the burst")
-    parser.add_argument("--grace", type=float, default=3.0, help="seconds to wait for the last deliveries")
+    parser.add_argument("--grace", type=float, default=120.0, help="at most this long for the last deliveries")
     # Every open socket is a thread that may talk to Redis; the client's default pool of 100 is too small.
     default_redis = "redis://127.0.0.1:6379/13?max_connections=2000"
     parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS_URL", default_redis))
