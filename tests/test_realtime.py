@@ -211,3 +211,26 @@ def test_moving_to_another_page_does_not_flicker_presence(live_server):
     while len(announced) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert announced[1:] == [{"kind": "presence", "user_id": ada, "online": False}]
+
+
+def test_presence_changes_reach_each_socket_coalesced_into_one_message(app, monkeypatch):
+    from socialapp.realtime.hub import Client
+
+    class Socket:
+        def __init__(self):
+            self.sent = []
+
+        def send(self, text):
+            self.sent.append(text)
+
+    monkeypatch.setitem(realtime.RENDERERS, "presence", lambda viewer, e: f"<p>{e['user_id']}:{e['online']}</p>")
+    hub = app.extensions["realtime"]
+    sockets = {uid: Socket() for uid in (1, 2)}
+    for uid, ws in sockets.items():
+        hub.clients[uid] = {Client(uid, ws)}
+    for user_id, online in ((7, True), (8, True), (7, False)):
+        hub.dispatch("broadcast", {"kind": "presence", "user_id": user_id, "online": online})
+    assert sockets[1].sent == []  # held until the tick
+    hub.flush()
+    for ws in sockets.values():
+        assert ws.sent == ["<p>7:False</p><p>8:True</p>"]

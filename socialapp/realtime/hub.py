@@ -9,6 +9,10 @@ from socialapp.realtime.broker import MemoryBroker, RedisBroker, start_thread
 from socialapp.realtime.presence import HEARTBEAT, MemoryPresence, RedisPresence
 
 log = logging.getLogger(__name__)
+# Broadcast kinds reaching every socket: sent in one message per viewer per tick, the latest per user, so
+# hundreds of arrivals a second cost each socket one send rather than hundreds.
+COALESCED = {"presence"}
+TICK = 0.25
 
 
 class Client:
@@ -43,6 +47,7 @@ class Hub:
         self.clients = {}  # user id -> set of Client
         self.lock = threading.Lock()
         self.leaving = {}  # user id -> when to check whether they went offline
+        self.pending = {}  # (kind, user id) -> latest coalesced broadcast event
         self.stopped = threading.Event()
         self.started = False
 
@@ -100,13 +105,24 @@ class Hub:
 
     def dispatch(self, channel, event):
         """Render the event for each local user it concerns and send it to their sockets."""
-        renderer = RENDERERS.get(event.get("kind"))
-        if renderer is None:
+        if event.get("kind") not in RENDERERS:
             return
-        user_id = None if channel == "broadcast" else int(channel.split(":", 1)[1])
-        targets = self.local_clients(user_id)
+        if channel == "broadcast" and event["kind"] in COALESCED:
+            with self.lock:
+                self.pending[(event["kind"], event.get("user_id"))] = event
+            return
+        self.deliver(None if channel == "broadcast" else int(channel.split(":", 1)[1]), [event])
+
+    def flush(self):
+        with self.lock:
+            events, self.pending = list(self.pending.values()), {}
+        if events:
+            self.deliver(None, events)
+
+    def deliver(self, user_id, events):
+        """Send each local viewer (all, or the sockets of `user_id`) the events rendered for them, in one message."""
         by_user = {}
-        for client in targets:
+        for client in self.local_clients(user_id):
             by_user.setdefault(client.user_id, []).append(client)
         if not by_user:
             return
@@ -115,8 +131,8 @@ class Hub:
         # One app context for all viewers of the event: a broadcast may reach thousands of local sockets.
         with self.app.app_context():
             try:
-                for user_id, clients in by_user.items():
-                    html = self.render(renderer, user_id, event)
+                for viewer_id, clients in by_user.items():
+                    html = "".join(filter(None, (self.render(viewer_id, event) for event in events)))
                     for client in clients if html else ():
                         try:
                             client.send(html)
@@ -125,9 +141,9 @@ class Hub:
             finally:
                 db.session.remove()
 
-    def render(self, renderer, user_id, event):
+    def render(self, user_id, event):
         try:
-            return renderer(user_id, event)
+            return RENDERERS[event["kind"]](user_id, event)
         except Exception:
             log.exception("rendering %s for user %s failed", event.get("kind"), user_id)
             from socialapp.extensions import db
@@ -141,10 +157,11 @@ class Hub:
             client.close(1012)
 
     def heartbeat(self):
-        """Every second, announce who went offline; every HEARTBEAT seconds, renew this process's presence."""
+        """Each tick, send coalesced events and announce who went offline; every HEARTBEAT s, renew presence."""
         next_refresh = 0
-        while not self.stopped.wait(1):
+        while not self.stopped.wait(TICK):
             try:
+                self.flush()
                 self.announce_departures()
                 if time.monotonic() >= next_refresh:
                     next_refresh = time.monotonic() + HEARTBEAT
