@@ -66,6 +66,12 @@ def index():
     return _people("chat/index.html", conversations=chat.conversations_for(current_user.id))
 
 
+@bp.get("/badge")
+@login_required
+def badge():
+    return render_template("chat/_badge.html", count=chat.unread_total(current_user.id))
+
+
 @bp.get("/conversations")
 @login_required
 def conversations():
