@@ -12,6 +12,7 @@ from socialapp.models import User
 from socialapp.models.base import utcnow
 from socialapp.models.chat import Conversation, ConversationMember, Message
 from socialapp.realtime import online_users, publish
+from socialapp.services import notifications
 from socialapp.services.visibility import is_blocked_between, visible_to
 
 MAX_MESSAGE_LENGTH = 2000
@@ -352,20 +353,11 @@ def _publish_read(member):
 
 
 def _notify(recipient_id, sender_id, conversation_id):
-    try:
-        from socialapp.services.notifications import notify
-    except ImportError:
-        return
-
-    notify(recipient_id, sender_id, "message", subject_type="conversation", subject_id=conversation_id)
+    notifications.notify(recipient_id, sender_id, "message", subject_type="conversation", subject_id=conversation_id)
 
 
 def _withdraw_notification(member):
     # Everything in the conversation is read: the bell no longer needs to point at it.
-    try:
-        from socialapp.services.notifications import withdraw
-    except ImportError:
-        return
-    withdraw(
+    notifications.withdraw(
         member.user_id, member.other_user_id, "message", subject_type="conversation", subject_id=member.conversation_id
     )
