@@ -1,0 +1,190 @@
+"""Meeting signalling over real sockets: joining, the full room, WebRTC signals relayed to exactly one
+tab of the same meeting, camera state, and leaving (also by a dropped socket); through the in-process
+broker, and between two workers through Redis."""
+
+import json
+import time
+import uuid
+
+import pytest
+import simple_websocket
+
+from socialapp.services import meetings
+from tests.support.browser import LiveServer
+from tests.support.services import CI, redis_available, redis_test_url
+
+OFFER = {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"}
+
+
+def session_cookie(app, user_id):
+    from socialapp.extensions import db
+    from socialapp.models import User
+
+    client = app.test_client()
+    with app.app_context(), client.session_transaction() as session:
+        session["_user_id"] = db.session.get(User, user_id).get_id()
+    return f"session={client.get_cookie('session').value}"
+
+
+class Tab:
+    """One browser tab's socket, speaking the meeting's JSON messages."""
+
+    def __init__(self, server, user_id):
+        headers = {"Origin": "http://127.0.0.1", "Cookie": session_cookie(server.app, user_id)}
+        self.ws = simple_websocket.Client.connect(server.url.replace("http", "ws") + "/ws", headers=headers)
+        assert json.loads(self.ws.receive(timeout=5)) == {"ready": True}
+
+    def send(self, type_, **data):
+        self.ws.send(json.dumps({"type": type_, **data}))
+
+    def expect(self, type_, timeout=5):
+        """The next meeting message of `type_`, skipping pushes for other features."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.ws.receive(timeout=max(0.05, deadline - time.monotonic()))
+            if text and text.startswith('{"type": "meeting.'):
+                message = json.loads(text)
+                if message["type"] == type_:
+                    return message
+        raise AssertionError(f"no {type_} arrived")
+
+    def expect_nothing(self, type_, wait=0.5):
+        with pytest.raises(AssertionError):
+            self.expect(type_, timeout=wait)
+
+    def join(self, room_id, **media):
+        self.send("meeting.join", room=room_id, **media)
+        return self.expect("meeting.joined")
+
+    def close(self):
+        self.ws.close()
+
+
+def room_of(server, host_id, title="Call"):
+    with server.app.app_context():
+        return meetings.create_meeting(host_id, title).room_id
+
+
+def count_in(server, room_id):
+    with server.app.app_context():
+        return meetings.find_meeting(room_id).participant_count
+
+
+def signalling_works(first, second):
+    """Ada on `first` and Bob on `second` (the same server or two workers) meet and exchange signals."""
+    ada_id, _, _ = first.make_user("ada")
+    bob_id, _, _ = first.make_user("bob")
+    room_id = room_of(first, ada_id)
+    ada, bob, bob_other_tab = Tab(first, ada_id), Tab(second, bob_id), Tab(second, bob_id)
+
+    joined = ada.join(room_id, camera=True, mic=False)
+    assert joined["peers"] == [] and joined["socket"].startswith(f"{ada_id}.")
+    bob_joined = bob.join(room_id)
+    arrived = ada.expect("meeting.peer-joined")["peer"]
+    assert arrived["socket"] == bob_joined["socket"] and arrived["name"] == "Bob Tester"
+    assert [(p["socket"], p["name"], p["mic"]) for p in bob_joined["peers"]] == [
+        (joined["socket"], "Ada Tester", False)
+    ]
+
+    # Bob calls Ada; Ada answers; a candidate follows. Each reaches that one tab, untouched.
+    bob.send("meeting.signal", to=joined["socket"], description=OFFER)
+    signal = ada.expect("meeting.signal")
+    assert signal == {"type": "meeting.signal", "from": bob_joined["socket"], "description": OFFER}
+    ada.send("meeting.signal", to=bob_joined["socket"], candidate={"candidate": "c1", "sdpMid": "0"})
+    assert bob.expect("meeting.signal")["candidate"] == {"candidate": "c1", "sdpMid": "0"}
+    bob_other_tab.expect_nothing("meeting.signal")
+
+    ada.send("meeting.media", camera=False, mic=False, screen=False)
+    assert bob.expect("meeting.peer-media")["peer"]["camera"] is False
+
+    ada.close()  # the tab goes without a word: the socket's close takes Ada out
+    assert bob.expect("meeting.peer-left")["socket"] == joined["socket"]
+    assert count_in(first, room_id) == 1
+    bob.send("meeting.leave")
+    deadline = time.monotonic() + 5
+    while count_in(first, room_id) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert count_in(first, room_id) == 0
+    bob.close()
+    bob_other_tab.close()
+
+
+def test_signalling_through_the_in_process_broker(live_server):
+    signalling_works(live_server, live_server)
+
+
+@pytest.fixture
+def live_overrides(request):
+    return getattr(request, "param", {})
+
+
+@pytest.mark.parametrize("live_overrides", [{"MEETING_MAX_PARTICIPANTS": 2}], indirect=True)
+def test_a_full_meeting_refuses_the_next_tab_with_a_clear_message(live_server):
+    users = [live_server.make_user(name)[0] for name in ("ada", "bob", "cyd")]
+    room_id = room_of(live_server, users[0])
+    ada, bob, cyd = (Tab(live_server, user) for user in users)
+    ada.join(room_id)
+    bob.join(room_id)
+    assert ada.expect("meeting.peer-joined")["peer"]["name"] == "Bob Tester"
+    cyd.send("meeting.join", room=room_id)
+    assert cyd.expect("meeting.full")["message"] == "This meeting is full."
+    ada.expect_nothing("meeting.peer-joined")  # no one was let in
+    bob.send("meeting.leave")
+    assert cyd.join(room_id)["peers"][0]["name"] == "Ada Tester"
+    for tab in (ada, bob, cyd):
+        tab.close()
+
+
+def test_signals_to_a_tab_outside_the_meeting_are_dropped(live_server):
+    ada_id, _, _ = live_server.make_user("ada")
+    eve_id, _, _ = live_server.make_user("eve")
+    ada, eve = Tab(live_server, ada_id), Tab(live_server, eve_id)
+    ada_socket = ada.join(room_of(live_server, ada_id, "Private"))["socket"]
+    eve.join(room_of(live_server, eve_id, "Elsewhere"))
+    eve.send("meeting.signal", to=ada_socket, description=OFFER)
+    ada.expect_nothing("meeting.signal")
+    ada.close()
+    eve.close()
+
+
+def test_joining_an_unknown_room_gets_an_error(live_server):
+    ada_id, _, _ = live_server.make_user("ada")
+    ada = Tab(live_server, ada_id)
+    ada.send("meeting.join", room="abcd-efgh-jkmn")
+    assert "No meeting" in ada.expect("meeting.error")["message"]
+    ada.send("not json at all")  # ignored; the socket stays open
+    ada.ws.send("{broken")
+    ada.send("meeting.join", room=room_of(live_server, ada_id))
+    assert ada.expect("meeting.joined")
+    ada.close()
+
+
+@pytest.fixture
+def two_workers(browser_database_url, tmp_path):
+    """Two apps with their own servers, sharing the database and Redis: two workers' worth of state."""
+    from socialapp import create_app
+    from socialapp.extensions import db
+    from tests.conftest import app_config, empty_database
+
+    if not redis_available():
+        if CI:
+            pytest.fail("Redis is required when CI=true")
+        pytest.skip("Redis is not running here")
+    prefix = f"test-{uuid.uuid4().hex[:10]}"
+    servers = []
+    for n in range(2):
+        config = app_config(
+            browser_database_url, tmp_path / f"w{n}", REDIS_URL=redis_test_url(), REALTIME_PREFIX=prefix
+        )
+        servers.append(LiveServer(create_app(config)))
+        servers[-1].start()
+    yield servers
+    for server in servers:
+        server.app.extensions["realtime"].stopped.set()
+        server.stop()
+    with servers[0].app.app_context():
+        empty_database(db)
+
+
+def test_signalling_between_two_workers_through_redis(two_workers):
+    signalling_works(*two_workers)
