@@ -31,7 +31,8 @@ class ZegoTokenError(ValueError):
 
 def room_payload(room_id):
     """The payload of a token that lets its holder join `room_id` and publish there."""
-    return json.dumps({"room_id": room_id, "privilege": {LOGIN: 1, PUBLISH: 1}, "stream_id_list": None})
+    payload = {"room_id": room_id, "privilege": {LOGIN: 1, PUBLISH: 1}, "stream_id_list": None}
+    return json.dumps(payload, separators=(",", ":"))
 
 
 def generate_token04(app_id, user_id, secret, effective_seconds, payload="", *, now=None, nonce=None, iv=None):

@@ -7,8 +7,9 @@
 // those already in wait for the newcomer's offer. Each connection has one audio and one video
 // transceiver, so sharing the screen swaps the video track (replaceTrack) without renegotiating.
 //
-// For inspection (the console, tests), read-only: window.meeting.peers (a Map of socket id to
-// RTCPeerConnection), .localStream, .socketId and .joined.
+// A person's tile has aria-busy="true" until their connection is up and their first video frame has
+// arrived. For inspection (the console, tests), read-only: window.meeting.peers (a Map of socket id
+// to RTCPeerConnection), .localStream, .socketId and .joined.
 (() => {
   const root = document.getElementById("meeting");
   if (!root) return;
@@ -177,12 +178,18 @@
     pc.onicecandidate = (event) => {
       if (event.candidate) send({ type: "meeting.signal", to: info.socket, candidate: event.candidate.toJSON() });
     };
+    // The tile is busy until the connection is up and its first frame has arrived.
+    const video = peer.tile.querySelector("video");
+    const showReady = () => {
+      peer.tile.setAttribute("aria-busy", String(!(pc.connectionState === "connected" && video.readyState >= 2)));
+      peer.tile.classList.toggle("tile-lost", pc.connectionState === "failed");
+    };
+    peer.tile.setAttribute("aria-busy", "true");
+    video.addEventListener("loadeddata", showReady);
+    pc.onconnectionstatechange = showReady;
     pc.ontrack = (event) => {
       peer.stream.addTrack(event.track);
-      peer.tile.querySelector("video").srcObject = peer.stream;
-    };
-    pc.onconnectionstatechange = () => {
-      peer.tile.classList.toggle("tile-lost", pc.connectionState === "failed");
+      video.srcObject = peer.stream;
     };
     return peer;
   }
