@@ -1,6 +1,7 @@
 """Forgotten and changed passwords, email change, account deletion, rate limits, CSRF."""
 
 import os
+import re
 
 import pytest
 
@@ -30,12 +31,18 @@ def test_forgotten_password_link_sets_a_new_password_once(client, make_user, out
     assert log_in(client, password=NEW).status_code == 302
 
 
+def _page(response, address):
+    """The page as text with the address masked and CSRF tokens (signed with the second) left out."""
+    text = response.get_data(as_text=True).replace(address, "X@")
+    return re.sub(r'"[\w-]+\.[\w-]+\.[\w-]+"', '"token"', text)
+
+
 def test_forgotten_password_form_reveals_nothing(client, make_user, outbox):
     make_user("ada", email="ada@example.com")
     known = client.post("/password/forgot", data={"email": "ada@example.com"})
     unknown = client.post("/password/forgot", data={"email": "ghost@example.com"})
     assert known.status_code == unknown.status_code == 200
-    assert known.get_data(as_text=True).replace("ada@", "X@") == unknown.get_data(as_text=True).replace("ghost@", "X@")
+    assert _page(known, "ada@") == _page(unknown, "ghost@")
     assert [m["To"] for m in outbox.messages()] == ["ada@example.com"]
 
 
