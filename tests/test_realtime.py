@@ -48,6 +48,18 @@ def publish(app, user_id, n):
         realtime.publish(user_id, "test_ping", n=n)
 
 
+def publish_until_received(app, ws, user_id, n, timeout=10):
+    """Publish until the socket gets it: a worker just started may not have subscribed to Redis yet."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        publish(app, user_id, n)
+        try:
+            return receive_until(ws, lambda m: "ping" in m, timeout=0.5)
+        except AssertionError:
+            continue
+    raise AssertionError("the published event never arrived")
+
+
 def test_a_logged_in_socket_gets_ready_then_its_user_events(live_server):
     ada, _, _ = live_server.make_user("ada")
     bob, _, _ = live_server.make_user("bob")
@@ -132,8 +144,7 @@ def test_an_event_published_on_one_worker_reaches_a_socket_on_the_other(two_work
     ada, _, _ = first.make_user("ada")
     ws = connect(first, session_cookie(first.app, ada))
     ws.receive(timeout=5)
-    publish(second.app, ada, 7)
-    assert receive_until(ws, lambda m: "ping" in m) == f'<p id="ping">{ada}:7</p>'
+    assert publish_until_received(second.app, ws, ada, 7) == f'<p id="ping">{ada}:7</p>'
     with second.app.app_context():
         assert realtime.is_online(ada)  # presence is shared through Redis
     ws.close()
@@ -180,8 +191,7 @@ def test_when_the_redis_subscription_drops_pages_are_told_to_reconnect(two_worke
     ada, _, _ = first.make_user("ada")
     ws = connect(first, session_cookie(first.app, ada))
     ws.receive(timeout=5)
-    publish(first.app, ada, 1)
-    receive_until(ws, lambda m: "ping" in m)  # subscribed
+    publish_until_received(first.app, ws, ada, 1)
     admin = redis.Redis.from_url(redis_test_url())
     broker = first.app.extensions["realtime"].broker
     admin.client_kill_filter(_id=subscription_client_id(admin, broker.client_name))
