@@ -217,3 +217,66 @@ def test_more_comments_come_by_pages_oldest_first(client, login, people, monkeyp
     more = html.split('class="more-comments" hx-get="')[1].split('"')[0].replace("&amp;", "&")
     fragment = client.get(more, headers=HTMX).get_data(as_text=True)
     assert "comment number 3" in fragment and "comment number 4" in fragment and "comment number 0" not in fragment
+
+
+def test_a_comment_added_after_the_first_page_does_not_come_again_with_the_next(client, login, people, monkeypatch):
+    alice, bob, _ = people
+    post = posts.create_post(alice, "hello")
+    for n in range(5):
+        comments.add_comment(bob, post.id, f"comment number {n}")
+    monkeypatch.setattr(comments.threads_page, "__defaults__", (None, 3))
+    login(alice)
+    html = client.get(f"/p/{post.id}").get_data(as_text=True)
+    more = html.split('class="more-comments" hx-get="')[1].split('"')[0].replace("&amp;", "&")
+    client.post(f"/p/{post.id}/comments", data={"body": "added on the page"}, headers=HTMX)  # appended there
+    fragment = client.get(more, headers=HTMX).get_data(as_text=True)
+    assert "comment number 4" in fragment and "added on the page" not in fragment
+
+
+def test_a_malformed_comment_cursor_reads_as_the_first_page(people):
+    alice, bob, _ = people
+    post = posts.create_post(alice, "hello")
+    comments.add_comment(bob, post.id, "first")
+    for cursor in ("x.y", "..", "-1.5", "9" * 30 + "x"):
+        threads, _ = comments.threads_page(alice, post, cursor)
+        assert [thread.comment.body for thread in threads] == ["first"]
+
+
+def test_deleting_a_comment_withdraws_what_it_notified(people):
+    alice, bob, carol = people
+    post = posts.create_post(alice, "hello")
+    top = comments.add_comment(bob, post.id, "top, says @carol")
+    comments.add_comment(carol, post.id, "a reply", top.id)
+    kept = comments.add_comment(bob, post.id, "another")
+    assert {(n.recipient_id, n.kind) for n in Notification.query} == {
+        (alice.id, "comment"),
+        (carol.id, "mention"),
+        (bob.id, "reply"),
+    } and Notification.query.filter_by(kind="comment").count() == 3
+    comments.delete_comment(alice, top.id)  # takes its reply with it
+    remaining = Notification.query.all()
+    assert [(n.recipient_id, n.kind, n.subject_id) for n in remaining] == [(alice.id, "comment", kept.id)]
+
+
+def test_deleting_a_post_withdraws_the_notifications_of_its_comments(people):
+    alice, bob, _ = people
+    post = posts.create_post(alice, "hello")
+    comments.add_comment(bob, post.id, "nice")
+    posts.like(bob, post.id)
+    posts.delete_post(alice, post.id)
+    assert Notification.query.count() == 0
+
+
+def test_a_comment_notification_leads_to_the_comment_on_its_post(client, login, people):
+    alice, bob, carol = people
+    post = posts.create_post(alice, "hello")
+    comment = comments.add_comment(bob, post.id, "nice")
+    login(alice)
+    page = client.get("/notifications").get_data(as_text=True)
+    assert f'href="/comments/{comment.id}"' in page
+    response = client.get(f"/comments/{comment.id}")
+    assert response.status_code == 302 and response.location.endswith(f"/p/{post.id}#comment-{comment.id}")
+    social.block(bob, carol)
+    login(carol)
+    assert client.get(f"/comments/{comment.id}").status_code == 404
+    assert client.get("/comments/999999").status_code == 404

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from socialapp.extensions import db
 from socialapp.models import Comment, Post, User
@@ -59,10 +59,10 @@ def add_comment(user, post_id, body, parent_id=None):
     db.session.add(comment)
     db.session.flush()
     _change_count(post.id, +1)
-    notifications.notify(post.author_id, user.id, "comment", "post", post.id)
+    notifications.notify(post.author_id, user.id, "comment", "comment", comment.id)
     if parent and parent.author_id != post.author_id:
-        notifications.notify(parent.author_id, user.id, "reply", "post", post.id)
-    notify_mentions(user.id, comment.body, post.id, skip={post.author_id})
+        notifications.notify(parent.author_id, user.id, "reply", "comment", comment.id)
+    notify_mentions(user.id, comment.body, "comment", comment.id, skip={post.author_id})
     db.session.commit()
     return comment
 
@@ -88,6 +88,8 @@ def delete_comment(user, comment_id):
     post = visible_post(user.id, comment.post_id)
     if user.id not in (comment.author_id, post.author_id):
         raise PostError("You can delete only your own comments, or any comment on your own posts.", 403)
+    notifications.withdraw_about("comment", select(Comment.id).where(Comment.parent_id == comment.id))
+    notifications.withdraw_about("comment", [comment.id])
     replies = db.session.execute(delete(Comment).where(Comment.parent_id == comment.id)).rowcount
     removed = db.session.execute(delete(Comment).where(Comment.id == comment.id)).rowcount
     _change_count(post.id, -(replies + removed))
@@ -98,7 +100,12 @@ def delete_comment(user, comment_id):
 
 def threads_page(viewer, post, after=None, limit=PAGE_SIZE):
     """(threads, next cursor): a post's top-level comments oldest first with all their replies, in two
-    queries, hiding whatever people in a block with the viewer wrote."""
+    queries, hiding whatever people in a block with the viewer wrote.
+
+    The cursor is "last id.newest id": later pages stop at the newest comment there was when the first
+    page was shown, so comments added on that page since (they are appended to it) do not come twice.
+    """
+    last, newest = _parse_cursor(after)
     stmt = (
         select(Comment, User)
         .join(User, User.id == Comment.author_id)
@@ -106,8 +113,10 @@ def threads_page(viewer, post, after=None, limit=PAGE_SIZE):
         .order_by(Comment.id)
         .limit(limit + 1)
     )
-    if after and str(after).isdigit():
-        stmt = stmt.where(Comment.id > int(after))
+    if last:
+        stmt = stmt.where(Comment.id > last)
+    if newest:
+        stmt = stmt.where(Comment.id <= newest)
     rows = db.session.execute(stmt).all()
     threads = [Thread(comment, author) for comment, author in rows[:limit]]
     by_id = {thread.comment.id: thread for thread in threads}
@@ -120,4 +129,14 @@ def threads_page(viewer, post, after=None, limit=PAGE_SIZE):
         )
         for reply, author in replies:
             by_id[reply.parent_id].replies.append((reply, author))
-    return threads, threads[-1].comment.id if len(rows) > limit else None
+    if len(rows) <= limit:
+        return threads, None
+    if not newest:
+        newest = db.session.scalar(select(func.max(Comment.id)).where(Comment.post_id == post.id))
+    return threads, f"{threads[-1].comment.id}.{newest}"
+
+
+def _parse_cursor(cursor):
+    """(last id, newest id) from a cursor; anything malformed reads as the first page."""
+    last, _, newest = str(cursor or "").partition(".")
+    return (int(last) if last.isdigit() else None), (int(newest) if newest.isdigit() else None)

@@ -90,6 +90,18 @@ def withdraw(recipient_id, actor_id, kind, subject_type=None, subject_id=None):
         _push_after_commit(recipient_id)
 
 
+def withdraw_about(subject_type, subject_ids):
+    """Remove every notification about these subjects (a list of ids or a SELECT of them), which are
+    going away: a deleted post or comment leaves nothing behind in anyone's notifications."""
+    recipients = db.session.scalars(
+        delete(Notification)
+        .where(Notification.subject_type == subject_type, Notification.subject_id.in_(subject_ids))
+        .returning(Notification.recipient_id)
+    ).all()
+    for recipient_id in set(recipients):
+        _push_after_commit(recipient_id)
+
+
 def unread_count(user_id):
     stmt = select(func.count()).where(
         Notification.recipient_id == user_id, Notification.read_at.is_(None), visible_to(user_id, Notification.actor_id)

@@ -4,7 +4,7 @@ from sqlalchemy import delete, desc, exists, func, insert, select, tuple_, updat
 from sqlalchemy.exc import IntegrityError
 
 from socialapp.extensions import db
-from socialapp.models import Comment, Like, Notification, Post, PostHashtag, PostImage, User
+from socialapp.models import Comment, Like, Post, PostHashtag, PostImage, User
 from socialapp.models.base import utcnow
 from socialapp.services import images, notifications, text
 from socialapp.services.feed import decode_cursor
@@ -79,7 +79,7 @@ def _set_hashtags(post, body, replace=False):
         db.session.execute(insert(PostHashtag), [{"tag": tag, "post_id": post.id} for tag in tags])
 
 
-def notify_mentions(author_id, body, subject_id, skip=()):
+def notify_mentions(author_id, body, subject_type, subject_id, skip=()):
     """Tell each existing person @mentioned in `body` (in the caller's transaction)."""
     names = text.mentions(body)[:20]
     if not names:
@@ -87,7 +87,7 @@ def notify_mentions(author_id, body, subject_id, skip=()):
     ids = db.session.scalars(select(User.id).where(func.lower(User.username).in_(names)))
     for user_id in ids:
         if user_id not in skip:
-            notifications.notify(user_id, author_id, "mention", "post", subject_id)
+            notifications.notify(user_id, author_id, "mention", subject_type, subject_id)
 
 
 def create_post(author, body, uploads=()):
@@ -103,7 +103,7 @@ def create_post(author, body, uploads=()):
         for position, key in enumerate(keys):
             db.session.add(PostImage(post_id=post.id, key=key, position=position))
         _set_hashtags(post, body)
-        notify_mentions(author.id, body, post.id)
+        notify_mentions(author.id, body, "post", post.id)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -130,9 +130,8 @@ def delete_post(user, post_id):
     """Delete the user's own post with its likes, comments and pictures (files too)."""
     post = own_post(user, post_id)
     keys = list(db.session.scalars(select(PostImage.key).where(PostImage.post_id == post.id)))
-    db.session.execute(
-        delete(Notification).where(Notification.subject_type == "post", Notification.subject_id == post.id)
-    )
+    notifications.withdraw_about("post", [post.id])
+    notifications.withdraw_about("comment", select(Comment.id).where(Comment.post_id == post.id))
     db.session.delete(post)
     db.session.commit()
     for key in keys:

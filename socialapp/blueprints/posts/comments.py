@@ -15,6 +15,14 @@ def back_to_post(post_id, comment_id=None):
     return redirect(url_for("posts.show", post_id=post_id, _anchor=anchor))
 
 
+@bp.get("/comments/<int:comment_id>")
+@login_required
+def comment(comment_id):
+    """Where a notification about a comment leads: the comment on its post's page."""
+    comment, post = run(lambda user, cid: comments.visible_comment(user.id, cid), comment_id)
+    return back_to_post(post.id, comment.id)
+
+
 @bp.get("/p/<int:post_id>/comments")
 @login_required
 def more_comments(post_id):

@@ -12,6 +12,7 @@ from socialapp.web import is_htmx
 bp = Blueprint("posts", __name__)
 
 LINKS["post"] = lambda notification, actor: url_for("posts.show", post_id=notification.subject_id)
+LINKS["comment"] = lambda notification, actor: url_for("posts.comment", comment_id=notification.subject_id)
 
 
 @bp.app_template_filter("linkify")
