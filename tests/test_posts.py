@@ -112,6 +112,73 @@ def test_edit_to_empty_is_refused_and_keeps_the_text(client, login, alice):
     assert Post.query.one().body == "keep me"
 
 
+def picture_files(n):
+    return [FileStorage(upload(picture_bytes())[0], f"p{i}.png") for i in range(n)]
+
+
+def test_editing_takes_pictures_away_and_adds_others(client, login, alice, app):
+    post = write(alice, "two pictures", picture_files(2))
+    (first_id, first_key), (_, second_key) = [(p.id, p.key) for p in posts.pictures_of(post.id)]
+    login(alice)
+    data = {
+        "body": "now different",
+        "remove_picture": [str(first_id)],
+        "images": [upload(picture_bytes("JPEG"), "c.jpg")],
+    }
+    response = client.post(f"/p/{post.id}/edit", data=data, content_type="multipart/form-data", headers=HTMX)
+    assert response.status_code == 200 and "edited" in response.get_data(as_text=True)
+    pictures = posts.pictures_of(post.id)
+    assert [p.key for p in pictures][0] == second_key and len(pictures) == 2
+    assert [p.position for p in pictures] == [0, 1]
+    assert not os.path.exists(images.image_path(alice.id, first_key, "thumb"))
+    assert os.path.isfile(images.image_path(alice.id, pictures[1].key, "thumb"))
+
+
+def test_editing_pictures_alone_marks_the_post_edited_and_may_empty_the_text(login, client, alice):
+    post = write(alice, "", picture_files(1))
+    login(alice)
+    data = {"body": "", "images": [upload(picture_bytes())]}
+    assert client.post(f"/p/{post.id}/edit", data=data, content_type="multipart/form-data").status_code == 302
+    assert len(posts.pictures_of(post.id)) == 2 and Post.query.one().edited_at is not None
+
+
+def test_an_edit_past_four_pictures_or_left_empty_is_refused_keeping_what_was_chosen(client, login, alice):
+    post = write(alice, "", picture_files(3))
+    first = posts.pictures_of(post.id)[0]
+    login(alice)
+    data = {"body": "typed", "remove_picture": [str(first.id)], "images": [upload(picture_bytes()) for _ in range(3)]}
+    response = client.post(f"/p/{post.id}/edit", data=data, content_type="multipart/form-data", headers=HTMX)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "at most 4 pictures" in html and "typed</textarea>" in html
+    assert f'value="{first.id}" checked' in html
+    assert len(posts.pictures_of(post.id)) == 3 and Post.query.one().edited_at is None
+    every = [str(p.id) for p in posts.pictures_of(post.id)]
+    response = client.post(f"/p/{post.id}/edit", data={"body": " ", "remove_picture": every})
+    assert response.status_code == 422 and "Write something" in response.get_data(as_text=True)
+    assert len(posts.pictures_of(post.id)) == 3
+
+
+def test_an_edit_cannot_take_away_another_posts_pictures(client, login, alice, bob):
+    theirs = write(bob, "mine", picture_files(1))
+    picture = posts.pictures_of(theirs.id)[0]
+    post = write(alice, "hello")
+    login(alice)
+    client.post(f"/p/{post.id}/edit", data={"body": "hello", "remove_picture": [str(picture.id), "x"]})
+    assert posts.pictures_of(theirs.id)[0].key == picture.key
+
+
+def test_a_bad_picture_on_edit_changes_nothing(client, login, alice, app):
+    post = write(alice, "hello", picture_files(1))
+    login(alice)
+    data = {"body": "new text", "images": [upload(b"not an image", "x.png")]}
+    response = client.post(f"/p/{post.id}/edit", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422 and images.UNREADABLE in response.get_data(as_text=True)
+    assert Post.query.one().body == "hello" and len(posts.pictures_of(post.id)) == 1
+    folder = os.path.join(app.config["MEDIA_ROOT"], "u", str(alice.id), "img")
+    assert len(os.listdir(folder)) == len(posts.IMAGE_VARIANTS)  # the one picture's files, nothing new
+
+
 def test_only_the_author_can_edit_or_delete_a_post(client, login, alice, bob):
     post = write(alice)
     login(bob)

@@ -113,16 +113,46 @@ def create_post(author, body, uploads=()):
     return post
 
 
-def edit_post(user, post_id, body):
-    """Change the text of the user's own post; it is then shown as edited."""
+def pictures_of(post_id):
+    """A post's pictures in their order."""
+    return list(db.session.scalars(select(PostImage).where(PostImage.post_id == post_id).order_by(PostImage.position)))
+
+
+def edit_post(user, post_id, body, remove_image_ids=(), uploads=()):
+    """Change the user's own post: its text, pictures taken away (by PostImage id) and pictures added, at
+    most MAX_IMAGES in all. It is then shown as edited. PostError when refused; nothing changes then."""
     post = own_post(user, post_id)
-    has_images = db.session.scalar(select(exists().where(PostImage.post_id == post.id)))
-    body = clean_body(body, allow_empty=has_images)
-    if body != post.body:
-        post.body = body
-        post.edited_at = utcnow()
-        _set_hashtags(post, body, replace=True)
-    db.session.commit()
+    current = pictures_of(post.id)
+    remove_ids = {int(i) for i in remove_image_ids if str(i).isdigit()}
+    removed = [image for image in current if image.id in remove_ids]
+    kept = [image for image in current if image.id not in remove_ids]
+    uploads = [upload for upload in uploads or () if getattr(upload, "filename", "")]
+    if len(kept) + len(uploads) > MAX_IMAGES:
+        raise PostError(f"A post can have at most {MAX_IMAGES} pictures; it would have {len(kept) + len(uploads)}.")
+    body = clean_body(body, allow_empty=bool(kept or uploads))
+    keys = _store_images(user.id, uploads)
+    removed_keys = [image.key for image in removed]
+    try:
+        for image in removed:
+            db.session.delete(image)
+        for position, image in enumerate(kept):
+            image.position = position
+        for position, key in enumerate(keys, start=len(kept)):
+            db.session.add(PostImage(post_id=post.id, key=key, position=position))
+        text_changed = body != post.body
+        if text_changed:
+            post.body = body
+            _set_hashtags(post, body, replace=True)
+        if text_changed or removed or keys:
+            post.edited_at = utcnow()
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        for key in keys:
+            images.delete_image(user.id, key)
+        raise
+    for key in removed_keys:
+        images.delete_image(user.id, key)
     return post
 
 

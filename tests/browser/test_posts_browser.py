@@ -61,6 +61,31 @@ def test_post_with_and_without_a_picture_then_edit_and_delete(page, live_server,
     assert_not_reloaded(page)
 
 
+def test_edit_a_posts_pictures_without_a_reload(page, live_server, tmp_path):
+    live_server.make_user("ada", first_name="Ada", last_name="Lovelace")
+    log_in(page, live_server, "ada")
+    old, new = tmp_path / "old.png", tmp_path / "new.png"
+    old.write_bytes(picture_bytes(color=(200, 30, 30)))
+    new.write_bytes(picture_bytes(color=(30, 30, 200)))
+    page.get_by_label("New post").fill("Holiday")
+    page.get_by_label("Pictures").set_input_files(str(old))
+    page.get_by_role("button", name="Post", exact=True).click()
+    post = page.get_by_label("Your feed").get_by_role("article").filter(has_text="Holiday")
+    picture = post.get_by_role("img", name="Picture 1 of 1 in Ada Lovelace's post")
+    expect(picture).to_be_visible()
+    old_src = picture.get_attribute("src")
+    mark_page(page)
+
+    post.get_by_role("link", name="Edit post").click()
+    page.get_by_role("checkbox", name="Remove picture 1").check()
+    page.get_by_label("Add pictures").set_input_files(str(new))
+    page.get_by_role("button", name="Save").click()
+    expect(post.get_by_text("edited")).to_be_visible()
+    expect(picture).to_be_visible()
+    assert picture.get_attribute("src") != old_src
+    assert_not_reloaded(page)
+
+
 def test_bad_picture_keeps_the_text_typed(page, live_server, tmp_path):
     live_server.make_user("ada")
     log_in(page, live_server, "ada")

@@ -101,15 +101,18 @@ def show(post_id):
 def edit(post_id):
     post = run(posts.own_post, post_id)
     template = "posts/_post_edit_form.html" if is_htmx() else "posts/edit.html"
+    pictures = posts.pictures_of(post.id)
     if request.method == "GET":
-        return render_template(template, post=post, body=post.body)
+        return render_template(template, post=post, body=post.body, pictures=pictures, removing=())
     body = request.form.get("body", "")
+    removing = request.form.getlist("remove_picture")
     try:
-        posts.edit_post(current_user, post_id, body)
+        posts.edit_post(current_user, post_id, body, removing, request.files.getlist("images"))
     except posts.PostError as error:
         if error.status != 400:
             abort(error.status, error.message)
-        return render_template(template, post=post, body=body, error=error.message), 422
+        context = {"post": post, "body": body, "pictures": pictures, "removing": removing, "error": error.message}
+        return render_template(template, **context), 422
     if is_htmx():
         return render_template("posts/_post.html", item=feed.post_view(current_user.id, post))
     return redirect(url_for("posts.show", post_id=post_id))
