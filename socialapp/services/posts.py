@@ -1,6 +1,6 @@
 """Posts: write, edit and delete them with their pictures and hashtags; like and unlike; who liked."""
 
-from sqlalchemy import delete, desc, exists, func, insert, select, tuple_, update
+from sqlalchemy import delete, desc, func, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from socialapp.extensions import db
