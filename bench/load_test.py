@@ -1,0 +1,349 @@
+"""Load test: many people using the site at once, through gunicorn, PostgreSQL and Redis, driven by Locust.
+
+    .venv/bin/python bench/load_test.py [--users 500] [--spawn-rate 50] [--time 5m] [--accounts 1000]
+        [--workers 4] [--follows 50] [--posts 20] [--redis-db 14] [--no-websocket] [--slow-ms 0]
+        [--out bench/results/load]
+
+1. Creates a fresh PostgreSQL database (socialapp_load), migrates it, and bulk-inserts `--accounts`
+   verified people (password hashes made cheap on purpose, see below), each following `--follows` others
+   and with `--posts` posts over the past month, some carrying #hashtags and @mentions, with likes.
+2. Starts gunicorn with the repository's gunicorn.conf.py, WEB_CONCURRENCY=`--workers`, that database,
+   and REDIS_URL=redis://127.0.0.1:6379/`--redis-db` (emptied first: keep that number spare).
+   RATELIMIT_ENABLED=0 is set for this server only: every simulated person logs in from 127.0.0.1, which
+   the account rate limits would (rightly) refuse after a few attempts.
+3. Runs `locust --headless -u USERS -r SPAWN_RATE -t TIME` with bench/load/locustfile.py: each Locust user
+   logs in to its own account, holds a WebSocket to /ws as an open tab does, and browses the home feed and
+   older pages, opens profiles and posts, likes and unlikes, comments, posts, searches people, and chats.
+4. Prints throughput, latency percentiles per kind of request and errors as a Markdown table, with the
+   CPU time each part used; Locust's CSV files stay in `--out`. Then stops gunicorn and drops the database.
+
+Password hashes use pbkdf2 with 1,000 rounds instead of the app's default (scrypt, tens of ms of CPU per
+login), so that the ramp-up measures the site rather than 500 password checks at once; a real login costs
+more. Only loopback addresses are used, and Locust stops after `--time`.
+"""
+
+import argparse
+import contextlib
+import csv
+import os
+import random
+import resource
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import timedelta
+
+from common import fresh_database, postgres_reachable
+from sqlalchemy import create_engine, insert, text
+from werkzeug.security import generate_password_hash
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LOCUSTFILE = os.path.join(ROOT, "bench", "load", "locustfile.py")
+ACCOUNT_PREFIX = "loaduser"
+PASSWORD = "load test password 1"
+DATABASE = "socialapp_load"
+FIRST_NAMES = [
+    "Ada",
+    "Alan",
+    "Grace",
+    "Linus",
+    "Barbara",
+    "Margaret",
+    "Dennis",
+    "Radia",
+    "Edsger",
+    "Katherine",
+    "Tim",
+    "Frances",
+    "Ken",
+    "Donald",
+]
+LAST_NAMES = [
+    "Lovelace",
+    "Turing",
+    "Hopper",
+    "Torvalds",
+    "Liskov",
+    "Hamilton",
+    "Ritchie",
+    "Perlman",
+    "Dijkstra",
+    "Johnson",
+    "Knuth",
+    "Allen",
+]
+TAGS = ["python", "flask", "htmx", "music", "travel", "photography", "coffee", "books", "running", "cooking"]
+USER_DEFAULTS = {
+    "bio": "",
+    "about": "",
+    "address": "",
+    "country": "",
+    "website": "",
+    "github": "",
+    "linkedin": "",
+    "x": "",
+    "facebook": "",
+    "instagram": "",
+    "youtube": "",
+}
+
+
+def _user_rows(args, rng, now, follows):
+    password = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+    followers = {}
+    for _, followed in follows:
+        followers[followed] = followers.get(followed, 0) + 1
+    return [
+        {
+            **USER_DEFAULTS,
+            "id": i,
+            "username": f"{ACCOUNT_PREFIX}{i}",
+            "email": f"{ACCOUNT_PREFIX}{i}@example.com",
+            "password_hash": password,
+            "first_name": rng.choice(FIRST_NAMES),
+            "last_name": rng.choice(LAST_NAMES),
+            "created_at": now - timedelta(days=60),
+            "email_verified_at": now - timedelta(days=60),
+            "session_token": secrets.token_hex(8),
+            "followers_count": followers.get(i, 0),
+            "following_count": args.follows,
+        }
+        for i in range(1, args.accounts + 1)
+    ]
+
+
+def _post_body(rng, accounts):
+    words = ["A thought about", rng.choice(TAGS), "today."]
+    if rng.random() < 0.4:
+        words.append(f"#{rng.choice(TAGS)}")
+    if rng.random() < 0.2:
+        words.append(f"@{ACCOUNT_PREFIX}{rng.randint(1, accounts)}")
+    return " ".join(words)
+
+
+def populate(url, args):
+    """Bulk-insert people, follows, posts (with hashtags) and likes, counters included."""
+    from socialapp.models import Follow, Like, Post, PostHashtag, User
+    from socialapp.models.base import utcnow
+    from socialapp.services.text import hashtags
+
+    rng = random.Random(7)
+    now = utcnow()
+    ids = range(1, args.accounts + 1)
+    follows = [(i, other) for i in ids for other in rng.sample([j for j in ids if j != i], k=args.follows)]
+    posts, tags, likes = [], [], []
+    for author in ids:
+        for _ in range(args.posts):
+            post_id = len(posts) + 1
+            body = _post_body(rng, args.accounts)
+            likers = rng.sample(ids, k=rng.randint(0, 8))
+            created = now - timedelta(minutes=rng.uniform(10, 30 * 24 * 60))
+            posts.append(
+                {"id": post_id, "author_id": author, "body": body, "created_at": created, "likes_count": len(likers)}
+            )
+            tags += [{"tag": tag, "post_id": post_id} for tag in hashtags(body)]
+            likes += [{"post_id": post_id, "user_id": u, "created_at": created + timedelta(minutes=5)} for u in likers]
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(insert(User), _user_rows(args, rng, now, follows))
+        rows = [{"follower_id": a, "followed_id": b, "created_at": now - timedelta(days=30)} for a, b in follows]
+        conn.execute(insert(Follow), rows)
+        conn.execute(insert(Post), [{**post, "comments_count": 0} for post in posts])
+        conn.execute(insert(PostHashtag), tags)
+        conn.execute(insert(Like), likes)
+        for table in ("users", "posts"):
+            conn.execute(text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"))
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
+    return len(follows), len(posts), len(likes)
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(args, url, redis_url, port, media):
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": secrets.token_hex(16),
+        "RATELIMIT_ENABLED": "0",  # the load test only: every simulated person logs in from 127.0.0.1
+        "LOG_LEVEL": "WARNING",
+        "SOCIALAPP_ENV": "development",
+        "MEDIA_ROOT": media,
+        "MAIL_OUTBOX": os.path.join(media, "outbox"),
+        "WEB_CONCURRENCY": str(args.workers),
+        "BIND": f"127.0.0.1:{port}",
+    }
+    command = [os.path.join(ROOT, ".venv/bin/gunicorn"), "--config", os.path.join(ROOT, "gunicorn.conf.py")]
+    command += ["--log-level", "warning", "wsgi:app"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    health = f"http://127.0.0.1:{port}/healthz"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), urllib.request.urlopen(health, timeout=2) as response:
+            if response.status == 200:
+                return process
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGTERM)
+    raise SystemExit("gunicorn did not start")
+
+
+def run_locust(args, port, prefix):
+    env = {
+        **os.environ,
+        "LOAD_ACCOUNT_PREFIX": ACCOUNT_PREFIX,
+        "LOAD_ACCOUNTS": str(args.accounts),
+        "LOAD_PASSWORD": PASSWORD,
+        "LOAD_WEBSOCKET": "0" if args.no_websocket else "1",
+        "LOAD_WAIT": args.wait,
+    }
+    command = [os.path.join(ROOT, ".venv/bin/locust"), "-f", LOCUSTFILE, "--headless", "--only-summary"]
+    command += ["-u", str(args.users), "-r", str(args.spawn_rate), "-t", args.time, "--stop-timeout", "10"]
+    command += ["--host", f"http://127.0.0.1:{port}", "--csv", prefix, "--loglevel", "WARNING"]
+    print("$", " ".join(command[1:]), file=sys.stderr)
+    return subprocess.run(command, cwd=ROOT, env=env).returncode
+
+
+def cpu_seconds(pids):
+    """User + system CPU seconds used so far by these processes and their children that were waited for."""
+    total = 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            total += sum(int(value) for value in fields[11:15]) / ticks
+    return total
+
+
+def process_group(pgid):
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError), open(f"/proc/{entry}/stat") as fh:
+                if int(fh.read().rsplit(")", 1)[1].split()[3]) == pgid:
+                    found.append(int(entry))
+    return found
+
+
+def database_backends(url):
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).scalars()
+        pids = [pid for pid in pids]
+    engine.dispose()
+    return pids
+
+
+def read_stats(prefix):
+    with open(f"{prefix}_stats.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    failures = []
+    if os.path.exists(f"{prefix}_failures.csv"):
+        with open(f"{prefix}_failures.csv") as fh:
+            failures = list(csv.DictReader(fh))
+    return rows, failures
+
+
+def report(args, prefix, seconds, cpu):
+    rows, failures = read_stats(prefix)
+    print(f"\nLoad test: {args.users} users (spawn {args.spawn_rate}/s) for {args.time}, {args.workers} workers\n")
+    print("| request | count | failures | req/s | p50 ms | p95 ms | p99 ms | max ms |")
+    print("|---|---|---|---|---|---|---|---|")
+    for row in sorted(rows, key=lambda r: (r["Name"] == "Aggregated", r["Type"], r["Name"])):
+        name = "**all**" if row["Name"] == "Aggregated" else f"{row['Type']} {row['Name']}"
+        print(
+            f"| {name} | {row['Request Count']} | {row['Failure Count']} | {float(row['Requests/s']):.1f} "
+            f"| {row['50%']} | {row['95%']} | {row['99%']} | {float(row['Max Response Time']):.0f} |"
+        )
+    if failures:
+        print("\n| errors | request | count |\n|---|---|---|")
+        for failure in failures:
+            print(f"| {failure['Error'][:120]} | {failure['Method']} {failure['Name']} | {failure['Occurrences']} |")
+    share = ", ".join(f"{name} {used / seconds:.2f}" for name, used in cpu.items())
+    print(f"\nCPU cores used on average over {seconds:.0f} s: {share} (of 2).")
+
+
+def slow_statements(url, threshold_ms):
+    """Log statements slower than `threshold_ms` for this database only (PostgreSQL's own log)."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        name = conn.execute(text("SELECT current_database()")).scalar()
+        conn.execute(text(f'ALTER DATABASE "{name}" SET log_min_duration_statement = {int(threshold_ms)}'))
+    engine.dispose()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=500, help="simultaneous Locust users")
+    parser.add_argument("--spawn-rate", type=float, default=50, help="users started per second")
+    parser.add_argument("--time", default="5m", help="run time, as Locust takes it (30s, 5m)")
+    parser.add_argument("--accounts", type=int, default=None, help="people in the database (default: 2 x users)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (WEB_CONCURRENCY)")
+    parser.add_argument("--follows", type=int, default=50, help="people each person follows")
+    parser.add_argument("--posts", type=int, default=20, help="posts per person")
+    parser.add_argument("--wait", default="5,15", help="seconds a person waits between actions: min,max")
+    parser.add_argument("--redis-db", type=int, default=14, help="a Redis database number nothing else uses")
+    parser.add_argument("--no-websocket", action="store_true", help="do not hold a socket per user")
+    parser.add_argument("--slow-ms", type=int, default=0, help="log statements slower than this (PostgreSQL log)")
+    parser.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "load"), help="CSV folder")
+    args = parser.parse_args()
+    args.accounts = args.accounts or max(2 * args.users, args.follows + 1)
+    if args.accounts < args.users:
+        raise SystemExit("--accounts must be at least --users: each Locust user logs in to its own account")
+    if not postgres_reachable():
+        raise SystemExit("PostgreSQL is not reachable (BENCH_POSTGRES_URL)")
+    import redis
+
+    redis_url = f"redis://127.0.0.1:6379/{args.redis_db}"
+    redis.Redis.from_url(redis_url).flushdb()
+    os.makedirs(args.out, exist_ok=True)
+    prefix = os.path.join(args.out, f"u{args.users}")
+    media = tempfile.mkdtemp(prefix="socialapp_load_")
+    with fresh_database("postgresql", name=DATABASE) as url:
+        began = time.perf_counter()
+        counts = populate(url, args)
+        print(
+            f"{args.accounts} people, {counts[0]} follows, {counts[1]} posts, {counts[2]} likes "
+            f"in {time.perf_counter() - began:.1f} s",
+            file=sys.stderr,
+        )
+        if args.slow_ms:
+            slow_statements(url, args.slow_ms)
+        port = free_port()
+        server = start_gunicorn(args, url, redis_url, port, media)
+        try:
+            server_pids = process_group(server.pid)
+            start_cpu = cpu_seconds(server_pids)
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
+            started = time.perf_counter()
+            locust_status = run_locust(args, port, prefix)
+            seconds = time.perf_counter() - started
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = {
+                "gunicorn": cpu_seconds(process_group(server.pid)) - start_cpu,
+                "PostgreSQL (this database)": cpu_seconds(database_backends(url)),
+                "Locust": after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime,
+            }
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+            shutil.rmtree(media, ignore_errors=True)
+            redis.Redis.from_url(redis_url).flushdb()
+    report(args, prefix, seconds, cpu)
+    print(f"\nLocust exit status {locust_status} (1 means some requests failed); CSV files: {prefix}_*.csv")
+
+
+if __name__ == "__main__":
+    main()
