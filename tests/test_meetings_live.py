@@ -82,6 +82,8 @@ def signalling_works(first, second):
     bob_joined = bob.join(room_id)
     arrived = ada.expect("meeting.peer-joined")["peer"]
     assert arrived["socket"] == bob_joined["socket"] and arrived["name"] == "Bob Tester"
+    # The later tab calls the earlier: the join order tells which one that is.
+    assert arrived["order"] == bob_joined["self"]["order"] > joined["self"]["order"]
     assert [(p["socket"], p["name"], p["mic"]) for p in bob_joined["peers"]] == [
         (joined["socket"], "Ada Tester", False)
     ]

@@ -36,6 +36,8 @@ def open_browser(browser, live_server):
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(30_000)
+        # Shown with the server's log when a test fails: what each page said, in order.
+        page.on("console", lambda msg: print(f"{username} console.{msg.type}: {msg.text}"))
         page.on("pageerror", lambda error: problems.append(f"{username}: {error}"))
         page.on(
             "console",
@@ -59,11 +61,11 @@ def tile(page, name):
     return page.get_by_role("list", name="People in the meeting").get_by_role("listitem").filter(has_text=name)
 
 
-def join_by_pasting(page, live_server, room_id):
+def open_by_pasting(page, live_server, room_id):
     page.goto(live_server("/meetings/"))
     page.get_by_label("Meeting ID or link").fill(room_id)
     page.get_by_role("button", name="Join", exact=True).click()
-    page.get_by_role("button", name="Join meeting").click()
+    expect(page.get_by_label("Camera", exact=True)).not_to_have_value("")
 
 
 def test_three_people_see_each_other_and_camera_off_and_leaving(live_server, open_browser):
@@ -80,8 +82,11 @@ def test_three_people_see_each_other_and_camera_off_and_leaving(live_server, ope
     expect(tile(ada, "Ada Tester (you)")).to_be_visible()
     link = ada.get_by_label("Link to share").input_value()
 
-    join_by_pasting(bob, live_server, link.rsplit("/", 1)[1])  # the ID alone
-    join_by_pasting(cyd, live_server, link)  # the whole link
+    open_by_pasting(bob, live_server, link.rsplit("/", 1)[1])  # the ID alone
+    open_by_pasting(cyd, live_server, link)  # the whole link
+    # Both press Join at about the same moment: each must be told of the other exactly once.
+    bob.get_by_role("button", name="Join meeting").click()
+    cyd.get_by_role("button", name="Join meeting").click()
 
     for page in (ada, bob, cyd):
         for other in {"Ada Tester", "Bob Tester", "Cyd Tester"}:

@@ -16,8 +16,11 @@ from socialapp.services.meetings import MeetingFull
 
 
 def _peer(participant, user):
+    # "order" is the join order: of two tabs, the later one calls the earlier, even when they joined at
+    # the same moment and each was told of the other (see js/meeting.js).
     return {
         "socket": participant.socket_id,
+        "order": participant.id,
         "user_id": user.id,
         "name": user.full_name or user.username,
         "camera": participant.camera_on,

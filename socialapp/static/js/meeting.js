@@ -3,8 +3,9 @@
 // tab in the room. Signals (offers, answers, ICE candidates) go as JSON over the page's one socket
 // (#live, from base.html) to the server, which passes them through the broker to the other tab.
 //
-// Who calls whom: a newcomer receives the list of people already in the room and sends each an offer;
-// those already in wait for the newcomer's offer. Each connection has one audio and one video
+// Who calls whom: of two tabs, the one that joined later (the higher "order") sends the offer. A newcomer
+// is told who is in the room, and those already in are told of the newcomer; when two people join at the
+// same moment each may hear of the other both ways, and the order still picks exactly one caller. Each connection has one audio and one video
 // transceiver, so sharing the screen swaps the video track (replaceTrack) without renegotiating.
 //
 // A person's tile has aria-busy="true" until their connection is up and their first video frame has
@@ -27,13 +28,16 @@
   let localStream = new MediaStream();
   let screenTrack = null;
   let connection = null; // hx-ws's connection object for #live; its .socket is the current WebSocket
-  let ready = false; // the server has registered the socket
+  let ready = false; // the server has registered the socket (its {"ready": true} arrived)
   let wantJoin = false;
   let joined = false;
   let socketId = null;
+  let order = null; // this tab's place in the join order, once joined
   let selfTile = null;
 
   // ---- The socket -------------------------------------------------------------------------------
+  // The socket may open, and even say "ready", before this deferred script runs: so the connection and
+  // the ready state are taken from every message, not only from the events that announce them.
   document.addEventListener("htmx:ws:after:connection", (event) => { connection = event.detail.connection; });
   document.addEventListener("htmx:ws:close", () => {
     ready = false;
@@ -44,15 +48,17 @@
       status("Connection lost. Reconnecting…");
     }
   });
-  document.addEventListener("live:ready", () => {
-    ready = true;
-    if (wantJoin) sendJoin();
-  });
   document.addEventListener("htmx:ws:after:message:incoming", (event) => {
     const data = event.detail?.message?.data;
     if (typeof data !== "string" || !data.startsWith("{")) return;
+    connection = event.detail.connection;
     const message = JSON.parse(data);
-    if (String(message.type).startsWith("meeting.")) handlers[message.type]?.(message);
+    if (message.ready) {
+      ready = true;
+      if (wantJoin && !joined) sendJoin();
+    } else if (String(message.type).startsWith("meeting.")) {
+      handlers[message.type]?.(message);
+    }
   });
 
   function send(message) {
@@ -67,13 +73,15 @@
 
   const handlers = {
     "meeting.joined"(message) {
-      // A join on a new socket (after a reconnect) starts every connection afresh.
-      for (const id of [...peers.keys()]) removePeer(id);
+      // Connections of an earlier socket were dropped when it closed; those already here were announced
+      // by peer-joined messages that may have come first.
       joined = true;
       socketId = message.socket;
+      order = message.self.order;
       showRoom();
-      for (const info of message.peers) call(addPeer(info));
-      status(message.peers.length ? "" : "You are the only one here. Share the link to invite people.");
+      for (const info of message.peers) addPeer(info);
+      for (const peer of peers.values()) callIfMine(peer);
+      status(peers.size ? "" : "You are the only one here. Share the link to invite people.");
     },
     "meeting.full"(message) {
       wantJoin = false;
@@ -87,7 +95,7 @@
       status(message.message);
     },
     "meeting.peer-joined"(message) {
-      addPeer(message.peer);
+      callIfMine(addPeer(message.peer));
       status("");
     },
     "meeting.peer-left"(message) { removePeer(message.socket); },
@@ -167,6 +175,7 @@
   function addPeer(info) {
     const existing = peers.get(info.socket);
     if (existing) {
+      Object.assign(existing.info, info);
       if (info.name) existing.tile.querySelector(".tile-name").textContent = info.name;
       showState(existing.tile, info);
       return existing;
@@ -192,6 +201,13 @@
       video.srcObject = peer.stream;
     };
     return peer;
+  }
+
+  // Offer to a peer that joined before this tab, once.
+  function callIfMine(peer) {
+    if (!joined || peer.called || !(order > peer.info.order)) return;
+    peer.called = true;
+    peer.chain = peer.chain.then(() => call(peer)).catch((error) => console.warn("call", error));
   }
 
   async function call(peer) {
