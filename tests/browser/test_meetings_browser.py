@@ -118,6 +118,112 @@ def test_three_people_see_each_other_and_camera_off_and_leaving(live_server, ope
     expect(tile(ada, "Bob Tester")).to_have_count(0)
 
 
+def create_room(live_server, host_id, title):
+    with live_server.app.app_context():
+        from socialapp.services import meetings
+
+        return meetings.create_meeting(host_id, title).room_id
+
+
+def frame_arrived(page, label):
+    """Wait until the video labelled `label` shows a decoded frame."""
+    video = page.get_by_label(label, exact=True).element_handle()
+    page.wait_for_function("(video) => video.readyState >= 2 && video.videoWidth > 0", arg=video)
+
+
+SENT_VIDEO = """() => [...window.meeting.peers.values()].map(
+    (pc) => pc.getSenders().find((s) => s.track && s.track.kind === "video").track.label)"""
+LOCAL_MICROPHONE = "() => window.meeting.localStream.getAudioTracks()[0]?.label"
+
+
+@pytest.mark.parametrize("live_overrides", [{"ICE_SERVERS": [{"urls": "stun:127.0.0.1:3478"}]}], indirect=True)
+def test_devices_before_joining_microphone_and_screen_sharing_as_the_other_sees_them(live_server, open_browser):
+    ada_id, _, _ = live_server.make_user("ada")
+    live_server.make_user("bob")
+    room_id = create_room(live_server, ada_id, "Standup")
+    ada, bob = open_browser("ada"), open_browser("bob")
+
+    # Before joining: her camera in the preview, her devices by name, and a choice of microphone.
+    ada.goto(live_server(f"/meetings/{room_id}"))
+    frame_arrived(ada, "Your camera preview")
+    microphone = ada.get_by_label("Microphone", exact=True)
+    expect(microphone.get_by_role("option", name="Fake Audio Input 1")).to_have_count(1)
+    microphone.select_option(label="Fake Audio Input 1")
+    ada.wait_for_function(f"() => ({LOCAL_MICROPHONE})() === 'Fake Audio Input 1'")
+    ada.get_by_role("button", name="Turn microphone off").click()
+    expect(ada.get_by_role("button", name="Turn microphone on")).to_have_attribute("aria-pressed", "false")
+    ada.get_by_role("button", name="Join meeting").click()
+    expect(tile(ada, "Ada Tester (you)").get_by_text("Microphone off")).to_be_visible()
+
+    # Bob, joining later, sees her microphone off from the start.
+    bob.goto(live_server(f"/meetings/{room_id}"))
+    bob.get_by_role("button", name="Join meeting").click()
+    for page, other in ((ada, "Bob Tester"), (bob, "Ada Tester")):
+        expect(tile(page, other)).to_have_attribute("aria-busy", "false")
+        assert page.evaluate(CONNECTED_PEERS) == 1
+    expect(tile(bob, "Ada Tester").get_by_text("Microphone off")).to_be_visible()
+    assert ada.evaluate(LOCAL_MICROPHONE) == "Fake Audio Input 1"
+    # The configured ICE servers are the ones the connections use.
+    ice = ada.evaluate("() => [...window.meeting.peers.values()][0].getConfiguration().iceServers")
+    assert "stun:127.0.0.1:3478" in str(ice), ice
+
+    ada.get_by_role("button", name="Turn microphone on").click()
+    expect(tile(bob, "Ada Tester").get_by_text("Microphone off")).to_be_hidden()
+
+    # Ada shares her screen: her connection sends it instead of the camera, and Bob is told.
+    assert ada.evaluate(SENT_VIDEO) == ["fake_device_0"]
+    ada.get_by_role("button", name="Share screen").click()
+    expect(ada.get_by_role("button", name="Stop sharing screen")).to_have_attribute("aria-pressed", "true")
+    expect(tile(bob, "Ada Tester").get_by_text("Sharing screen")).to_be_visible()
+    assert ada.evaluate(SENT_VIDEO)[0].startswith("screen:")
+    ada.get_by_role("button", name="Stop sharing screen").click()
+    expect(tile(bob, "Ada Tester").get_by_text("Sharing screen")).to_be_hidden()
+    assert ada.evaluate(SENT_VIDEO) == ["fake_device_0"]
+
+    # Bob leaves; the meeting is among his recent ones.
+    bob.get_by_role("button", name="Leave meeting").click()
+    expect(tile(ada, "Bob Tester")).to_have_count(0)
+    bob.get_by_role("link", name="Back to meetings").click()
+    recent = bob.get_by_role("region", name="My recent meetings")
+    expect(recent.get_by_role("link", name="Standup")).to_be_visible()
+
+
+@pytest.mark.parametrize("live_overrides", [{"MEETING_MAX_PARTICIPANTS": 2}], indirect=True)
+def test_a_full_meeting_says_so_when_joining_and_on_opening(live_server, open_browser):
+    ada_id, _, _ = live_server.make_user("ada")
+    live_server.make_user("bob")
+    live_server.make_user("cyd")
+    room_id = create_room(live_server, ada_id, "Pair")
+    ada, bob, cyd = open_browser("ada"), open_browser("bob"), open_browser("cyd")
+    full = "This meeting is full"
+
+    ada.goto(live_server(f"/meetings/{room_id}"))
+    ada.get_by_role("button", name="Join meeting").click()
+    cyd.goto(live_server(f"/meetings/{room_id}"))  # one person in: there is room yet
+    expect(cyd.get_by_text(full)).to_be_hidden()
+    bob.goto(live_server(f"/meetings/{room_id}"))
+    bob.get_by_role("button", name="Join meeting").click()
+    expect(tile(ada, "Bob Tester")).to_have_count(1)
+
+    # Cyd presses Join after Bob took the last place.
+    cyd.get_by_role("button", name="Join meeting").click()
+    expect(cyd.get_by_role("alert").filter(has_text=full)).to_be_visible()
+    expect(cyd.get_by_role("button", name="Join meeting")).to_be_enabled()
+    expect(tile(ada, "Cyd Tester")).to_have_count(0)
+    # Opening the room while it is full says so at once, with nothing to press.
+    cyd.reload()
+    expect(cyd.get_by_role("alert").filter(has_text=full)).to_be_visible()
+    expect(cyd.get_by_role("button", name="Join meeting")).to_be_hidden()
+
+    # When Bob leaves there is room again.
+    bob.get_by_role("button", name="Leave meeting").click()
+    expect(tile(ada, "Bob Tester")).to_have_count(0)
+    cyd.reload()
+    expect(cyd.get_by_text(full)).to_be_hidden()
+    cyd.get_by_role("button", name="Join meeting").click()
+    expect(tile(ada, "Cyd Tester")).to_have_count(1)
+
+
 # Stands in for ZegoCloud's kit, which is a hosted service: it records what the page asks of it.
 FAKE_ZEGO_KIT = """
 window.ZegoUIKitPrebuilt = {
