@@ -26,12 +26,12 @@ def session_cookie(app, user_id):
     return f"session={client.get_cookie('session').value}"
 
 
-def connect(server, cookie=None, origin=None):
+def connect(server, cookie=None, origin=None, path="/ws"):
     # This client names the host without its port in the Host header, so the same origin does too.
     headers = {"Origin": origin or "http://127.0.0.1"}
     if cookie:
         headers["Cookie"] = cookie
-    return simple_websocket.Client.connect(server.url.replace("http", "ws") + "/ws", headers=headers)
+    return simple_websocket.Client.connect(server.url.replace("http", "ws") + path, headers=headers)
 
 
 def receive_until(ws, predicate, timeout=5):
@@ -84,6 +84,21 @@ def test_sockets_from_another_site_are_refused(live_server):
     with pytest.raises(simple_websocket.ConnectionClosed) as closed:
         ws.receive(timeout=5)
     assert closed.value.reason == 1008
+
+
+def test_only_pages_that_ask_for_presence_are_told_who_comes_and_goes(live_server):
+    ada, _, _ = live_server.make_user("ada")
+    bob, _, _ = live_server.make_user("bob")
+    asking = connect(live_server, session_cookie(live_server.app, ada), path="/ws?want=presence")
+    other = connect(live_server, session_cookie(live_server.app, ada))
+    for ws in (asking, other):
+        assert json.loads(ws.receive(timeout=5)) == {"ready": True}
+    arriving = connect(live_server, session_cookie(live_server.app, bob))
+    arriving.receive(timeout=5)
+    assert f'id="presence-{bob}"' in receive_until(asking, lambda m: "presence" in m)
+    assert other.receive(timeout=1) is None
+    for ws in (asking, other, arriving):
+        ws.close()
 
 
 def test_presence_follows_open_sockets(live_server):
@@ -237,10 +252,14 @@ def test_presence_changes_reach_each_socket_coalesced_into_one_message(app, monk
     hub = app.extensions["realtime"]
     sockets = {uid: Socket() for uid in (1, 2)}
     for uid, ws in sockets.items():
-        hub.clients[uid] = {Client(uid, ws)}
+        hub.clients[uid] = {Client(uid, ws, wants={"presence"})}
     for user_id, online in ((7, True), (8, True), (7, False)):
         hub.dispatch("broadcast", {"kind": "presence", "user_id": user_id, "online": online})
     assert sockets[1].sent == []  # held until the tick
     hub.flush()
     for ws in sockets.values():
         assert ws.sent == ["<p>7:False</p><p>8:True</p>"]
+    hub.clients[3] = {Client(3, sockets.setdefault(3, Socket()))}  # a page that did not ask for presence
+    hub.dispatch("broadcast", {"kind": "presence", "user_id": 9, "online": True})
+    hub.flush()
+    assert sockets[3].sent == [] and sockets[1].sent[-1] == "<p>9:True</p>"

@@ -31,7 +31,7 @@ def publish(recipient_id, kind, /, **ids):
 
 def broadcast(kind, /, **ids):
     """Send an event to every connected user."""
-    _hub().publish("broadcast", {"kind": kind, **ids})
+    _hub().publish("broadcast", {"kind": kind, **ids})  # to the sockets whose page asked for `kind`
 
 
 def online_users(user_ids):

@@ -34,7 +34,8 @@ def socket(ws):
     user_id = current_user.id
     db.session.remove()  # hold no database connection while the socket idles
     hub = current_app.extensions["realtime"]
-    client = hub.add(user_id, ws)
+    # A page showing who is online asks for presence with /ws?want=presence; other pages are spared it.
+    client = hub.add(user_id, ws, request.args.getlist("want"))
     # Only now will pushes reach this socket: the page refreshes what it shows on this signal, so an
     # event published between the page load and this moment is not lost.
     client.send(json.dumps({"ready": True}))

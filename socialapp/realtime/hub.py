@@ -9,18 +9,20 @@ from socialapp.realtime.broker import MemoryBroker, RedisBroker, start_thread
 from socialapp.realtime.presence import HEARTBEAT, MemoryPresence, RedisPresence
 
 log = logging.getLogger(__name__)
-# Broadcast kinds reaching every socket: sent in one message per viewer per tick, the latest per user, so
-# hundreds of arrivals a second cost each socket one send rather than hundreds.
+# Broadcast kinds a socket may ask for (its page shows them): sent in one message per socket per tick, the
+# latest per user, so hundreds of arrivals a second cost each socket one send rather than hundreds.
 COALESCED = {"presence"}
+BROADCASTS = COALESCED
 TICK = 0.25
 
 
 class Client:
-    """One open socket of one user."""
+    """One open socket of one user, and the broadcast kinds its page asked for (`wants`)."""
 
-    def __init__(self, user_id, ws):
+    def __init__(self, user_id, ws, wants=()):
         self.user_id = user_id
         self.ws = ws
+        self.wants = frozenset(wants) & BROADCASTS
         self.lock = threading.Lock()
 
     def send(self, text):
@@ -63,9 +65,9 @@ class Hub:
         start_thread(lambda: self.broker.run(self.dispatch, self.resync_all, self.stopped), "realtime-subscriber")
         start_thread(self.heartbeat, "realtime-heartbeat")
 
-    def add(self, user_id, ws):
+    def add(self, user_id, ws, wants=()):
         self.start()
-        client = Client(user_id, ws)
+        client = Client(user_id, ws, wants)
         newly_online = self.presence.connected(user_id)
         with self.lock:
             self.leaving.pop(user_id, None)
@@ -120,10 +122,13 @@ class Hub:
             self.deliver(None, events)
 
     def deliver(self, user_id, events):
-        """Send each local viewer (all, or the sockets of `user_id`) the events rendered for them, in one message."""
+        """Send the sockets of `user_id` the events rendered for them, in one message; or, for broadcasts
+        (`user_id` None), each local socket those of the events its page asked for."""
         by_user = {}
         for client in self.local_clients(user_id):
-            by_user.setdefault(client.user_id, []).append(client)
+            wanted = events if user_id is not None else [e for e in events if e["kind"] in client.wants]
+            if wanted:
+                by_user.setdefault(client.user_id, []).append((client, wanted))
         if not by_user:
             return
         from socialapp.extensions import db
@@ -131,15 +136,22 @@ class Hub:
         # One app context for all viewers of the event: a broadcast may reach thousands of local sockets.
         with self.app.app_context():
             try:
-                for viewer_id, clients in by_user.items():
-                    html = "".join(filter(None, (self.render(viewer_id, event) for event in events)))
-                    for client in clients if html else ():
-                        try:
-                            client.send(html)
-                        except Exception:  # a socket closing under us; its own thread cleans up
-                            log.debug("send failed", exc_info=True)
+                for viewer_id, pairs in by_user.items():
+                    rendered = {}  # each event once per viewer, however many of their tabs get it
+                    for client, wanted in pairs:
+                        html = "".join(self.rendered(rendered, viewer_id, event) for event in wanted)
+                        if html:
+                            try:
+                                client.send(html)
+                            except Exception:  # a socket closing under us; its own thread cleans up
+                                log.debug("send failed", exc_info=True)
             finally:
                 db.session.remove()
+
+    def rendered(self, cache, viewer_id, event):
+        if id(event) not in cache:
+            cache[id(event)] = self.render(viewer_id, event) or ""
+        return cache[id(event)]
 
     def render(self, user_id, event):
         try:
