@@ -1,7 +1,7 @@
 """Load test: many people using the site at once, through gunicorn, PostgreSQL and Redis, driven by Locust.
 
     .venv/bin/python bench/load_test.py [--users 500] [--spawn-rate 50] [--time 5m] [--accounts 1000]
-        [--workers 4] [--follows 50] [--posts 20] [--redis-db 14] [--no-websocket] [--slow-ms 0]
+        [--workers 4] [--follows 50] [--posts 20] [--wait 5,15] [--redis-db 14] [--no-websocket] [--no-profile]
         [--out bench/results/load]
 
 1. Creates a fresh PostgreSQL database (socialapp_load), migrates it, and bulk-inserts `--accounts`
@@ -15,7 +15,11 @@
    logs in to its own account, holds a WebSocket to /ws as an open tab does, and browses the home feed and
    older pages, opens profiles and posts, likes and unlikes, comments, posts, searches people, and chats.
 4. Prints throughput, latency percentiles per kind of request and errors as a Markdown table, with the
-   CPU time each part used; Locust's CSV files stay in `--out`. Then stops gunicorn and drops the database.
+   CPU time each part used and the machine's load average; Locust's CSV files stay in `--out`. Then stops
+   gunicorn and drops the database.
+5. Unless --no-profile, gunicorn runs with bench/load/gunicorn_profile.py (the repository's settings plus
+   hooks): a second table gives, per kind of request, the server's CPU time, wall time, SQL statements and
+   SQL time, and a third the SQL statements that took the most time in all.
 
 Password hashes use pbkdf2 with 1,000 rounds instead of the app's default (scrypt, tens of ms of CPU per
 login), so that the ramp-up measures the site rather than 500 password checks at once; a real login costs
@@ -25,8 +29,10 @@ more. Only loopback addresses are used, and Locust stops after `--time`.
 import argparse
 import contextlib
 import csv
+import json
 import os
 import random
+import re
 import resource
 import secrets
 import shutil
@@ -34,6 +40,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from datetime import timedelta
@@ -44,6 +51,7 @@ from werkzeug.security import generate_password_hash
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOCUSTFILE = os.path.join(ROOT, "bench", "load", "locustfile.py")
+PROFILE_CONFIG = os.path.join(ROOT, "bench", "load", "gunicorn_profile.py")
 ACCOUNT_PREFIX = "loaduser"
 PASSWORD = "load test password 1"
 DATABASE = "socialapp_load"
@@ -78,6 +86,7 @@ LAST_NAMES = [
     "Allen",
 ]
 TAGS = ["python", "flask", "htmx", "music", "travel", "photography", "coffee", "books", "running", "cooking"]
+COLUMNS = re.compile(r"SELECT (?:(?!SELECT |FROM ).)+ FROM")
 USER_DEFAULTS = {
     "bio": "",
     "about": "",
@@ -185,7 +194,11 @@ def start_gunicorn(args, url, redis_url, port, media):
         "WEB_CONCURRENCY": str(args.workers),
         "BIND": f"127.0.0.1:{port}",
     }
-    command = [os.path.join(ROOT, ".venv/bin/gunicorn"), "--config", os.path.join(ROOT, "gunicorn.conf.py")]
+    if args.profile:
+        env["LOAD_PROFILE_DIR"] = os.path.join(media, "profile")
+        os.makedirs(env["LOAD_PROFILE_DIR"])
+    config = PROFILE_CONFIG if args.profile else os.path.join(ROOT, "gunicorn.conf.py")
+    command = [os.path.join(ROOT, ".venv/bin/gunicorn"), "--config", config]
     command += ["--log-level", "warning", "wsgi:app"]
     process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     health = f"http://127.0.0.1:{port}/healthz"
@@ -237,13 +250,17 @@ def process_group(pgid):
     return found
 
 
-def database_backends(url):
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).scalars()
-        pids = [pid for pid in pids]
-    engine.dispose()
-    return pids
+def database_backends(name):
+    """PostgreSQL's server processes for database `name` (their titles name it)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        title = b""
+        if entry.isdigit():
+            with contextlib.suppress(OSError), open(f"/proc/{entry}/cmdline", "rb") as fh:
+                title = fh.read()
+            if title.startswith(b"postgres: ") and f" {name} ".encode() in title:
+                found.append(int(entry))
+    return found
 
 
 def read_stats(prefix):
@@ -256,7 +273,28 @@ def read_stats(prefix):
     return rows, failures
 
 
-def report(args, prefix, seconds, cpu):
+class LoadAverage:
+    """The one-minute load average, sampled every 5 s in the background: how busy the box was."""
+
+    def __init__(self):
+        self.samples = []
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while not self.done.wait(5):
+            self.samples.append(os.getloadavg()[0])
+
+    def stop(self):
+        self.done.set()
+        self.thread.join()
+
+    def mean(self):
+        return sum(self.samples) / len(self.samples) if self.samples else os.getloadavg()[0]
+
+
+def report(args, prefix, seconds, cpu, load):
     rows, failures = read_stats(prefix)
     print(f"\nLoad test: {args.users} users (spawn {args.spawn_rate}/s) for {args.time}, {args.workers} workers\n")
     print("| request | count | failures | req/s | p50 ms | p95 ms | p99 ms | max ms |")
@@ -272,16 +310,34 @@ def report(args, prefix, seconds, cpu):
         for failure in failures:
             print(f"| {failure['Error'][:120]} | {failure['Method']} {failure['Name']} | {failure['Occurrences']} |")
     share = ", ".join(f"{name} {used / seconds:.2f}" for name, used in cpu.items())
-    print(f"\nCPU cores used on average over {seconds:.0f} s: {share} (of 2).")
+    print(f"\nCPU cores used on average over {seconds:.0f} s: {share} (of {os.cpu_count()}).")
+    print(f"Load average during the run: {load:.1f} (everything on the machine, not only this test).")
 
 
-def slow_statements(url, threshold_ms):
-    """Log statements slower than `threshold_ms` for this database only (PostgreSQL's own log)."""
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        name = conn.execute(text("SELECT current_database()")).scalar()
-        conn.execute(text(f'ALTER DATABASE "{name}" SET log_min_duration_statement = {int(threshold_ms)}'))
-    engine.dispose()
+def report_profile(folder):
+    """Per kind of request: server CPU and wall time, SQL statements and their time; then the costliest SQL."""
+    routes, statements = {}, {}
+    for name in os.listdir(folder):
+        with open(os.path.join(folder, name)) as fh:
+            data = json.load(fh)
+        for key, values in data["routes"].items():
+            routes[key] = [a + b for a, b in zip(routes.get(key, [0] * 5), values, strict=True)]
+        for key, values in data["statements"].items():
+            statements[key] = [a + b for a, b in zip(statements.get(key, [0, 0]), values, strict=True)]
+    print("\nServer side, per request (means): CPU of the request's thread, wall time, SQL statements, SQL time\n")
+    print("| request | count | CPU ms | wall ms | statements | SQL ms |")
+    print("|---|---|---|---|---|---|")
+    for key, (count, cpu, wall, queries, sql) in sorted(routes.items(), key=lambda item: -item[1][1]):
+        print(
+            f"| {key} | {count} | {cpu / count * 1000:.1f} | {wall / count * 1000:.1f} | "
+            f"{queries / count:.1f} | {sql / count * 1000:.1f} |"
+        )
+    print("\nSQL statements by total time\n")
+    print("| statement | count | mean ms | total s |")
+    print("|---|---|---|---|")
+    for key, (count, total) in sorted(statements.items(), key=lambda item: -item[1][1])[:12]:
+        short = COLUMNS.sub("SELECT … FROM", key).replace("|", "\\|")
+        print(f"| `{short[:200]}` | {count} | {total / count * 1000:.2f} | {total:.1f} |")
 
 
 def main():
@@ -296,7 +352,7 @@ def main():
     parser.add_argument("--wait", default="5,15", help="seconds a person waits between actions: min,max")
     parser.add_argument("--redis-db", type=int, default=14, help="a Redis database number nothing else uses")
     parser.add_argument("--no-websocket", action="store_true", help="do not hold a socket per user")
-    parser.add_argument("--slow-ms", type=int, default=0, help="log statements slower than this (PostgreSQL log)")
+    parser.add_argument("--no-profile", dest="profile", action="store_false", help="plain gunicorn.conf.py only")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "load"), help="CSV folder")
     args = parser.parse_args()
     args.accounts = args.accounts or max(2 * args.users, args.follows + 1)
@@ -319,29 +375,32 @@ def main():
             f"in {time.perf_counter() - began:.1f} s",
             file=sys.stderr,
         )
-        if args.slow_ms:
-            slow_statements(url, args.slow_ms)
         port = free_port()
         server = start_gunicorn(args, url, redis_url, port, media)
         try:
             server_pids = process_group(server.pid)
             start_cpu = cpu_seconds(server_pids)
             children = resource.getrusage(resource.RUSAGE_CHILDREN)
+            load = LoadAverage()
             started = time.perf_counter()
             locust_status = run_locust(args, port, prefix)
             seconds = time.perf_counter() - started
+            load.stop()
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            database = database_backends(DATABASE)
             cpu = {
                 "gunicorn": cpu_seconds(process_group(server.pid)) - start_cpu,
-                "PostgreSQL (this database)": cpu_seconds(database_backends(url)),
+                f"PostgreSQL ({len(database)} connections)": cpu_seconds(database),
                 "Locust": after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime,
             }
         finally:
             os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
-            shutil.rmtree(media, ignore_errors=True)
+            server.wait(timeout=60)
             redis.Redis.from_url(redis_url).flushdb()
-    report(args, prefix, seconds, cpu)
+    report(args, prefix, seconds, cpu, load.mean())
+    if args.profile:
+        report_profile(os.path.join(media, "profile"))
+    shutil.rmtree(media, ignore_errors=True)
     print(f"\nLocust exit status {locust_status} (1 means some requests failed); CSV files: {prefix}_*.csv")
 
 

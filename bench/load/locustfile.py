@@ -28,6 +28,7 @@ ACCOUNTS = int(os.environ.get("LOAD_ACCOUNTS", "1000"))
 PASSWORD = os.environ.get("LOAD_PASSWORD", "load test password 1")
 WEBSOCKET = os.environ.get("LOAD_WEBSOCKET", "1") == "1"
 WAIT = tuple(float(part) for part in os.environ.get("LOAD_WAIT", "5,15").split(","))
+KEEPALIVE_SECONDS = 4
 SEARCHES = ["ad", "gra", "lin", "tur", "ho", "mar", "rit", "kn", "all", "dij", "ka", "fr"]
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -44,7 +45,13 @@ class Person(FastHttpUser):
     """One person with the site open in a tab."""
 
     def wait_time(self):
-        return random.uniform(*WAIT)
+        seconds = random.uniform(*WAIT)
+        if seconds >= KEEPALIVE_SECONDS:
+            # gunicorn closes a keep-alive connection idle for 5 s (gunicorn.conf.py). A browser that sends on
+            # a connection the server just closed tries again on a new one; Locust does not for POSTs, so the
+            # person lets go of the connection before a long pause, as the server would.
+            self.client.client.clientpool.close()
+        return seconds
 
     def on_start(self):
         self.number = next(_numbers)
