@@ -357,3 +357,49 @@ def test_account_deletion_takes_likes_off_other_peoples_counts(db, alice, bob):
     delete_account(bob, PASSWORD)
     assert db.session.get(Post, post.id).likes_count == 0
     assert db.session.scalar(select(func.count()).select_from(Post)) == 1
+
+
+def test_a_new_post_is_announced_to_the_authors_online_followers(app, alice, bob, make_user, monkeypatch):
+    from socialapp import realtime
+
+    carol = make_user("carol")
+    for follower in (bob, carol):
+        social.follow(follower, alice)
+    app.extensions["realtime"].presence.mark(bob.id, 1)  # bob has a page open; carol has none
+    published = []
+    monkeypatch.setattr(realtime, "publish", lambda user_id, kind, **ids: published.append((user_id, kind, ids)))
+    post = write(alice, "news")
+    assert published == [(bob.id, "new_post", {"post_id": post.id})]
+
+
+def test_the_new_posts_button_is_rendered_for_a_follower_unless_the_post_is_gone_or_blocked(alice, bob, make_user):
+    from socialapp.blueprints.posts.live import new_post_fragment
+
+    post = write(alice, "news")
+    html = new_post_fragment(bob.id, {"post_id": post.id})
+    assert 'id="new-posts"' in html and 'hx-swap-oob="true"' in html and "New posts: show them" in html
+    social.block(alice, bob)
+    assert new_post_fragment(bob.id, {"post_id": post.id}) == ""
+    posts.delete_post(alice, post.id)
+    assert new_post_fragment(make_user("carol").id, {"post_id": post.id}) == ""
+
+
+def test_the_newest_posts_asked_for_by_the_button_clear_it(client, login, alice):
+    write(alice, "fresh news")
+    login(alice)
+    html = client.get("/feed?fresh=1", headers=HTMX).get_data(as_text=True)
+    assert "fresh news" in html and '<div id="new-posts" class="new-posts" hx-swap-oob="true"' in html
+    assert "New posts: show them" not in html
+    assert "new-posts" not in client.get("/feed", headers=HTMX).get_data(as_text=True)
+
+
+def test_a_page_whose_socket_gets_ready_asks_whether_newer_posts_came_meanwhile(client, login, alice, bob):
+    social.follow(alice, bob)
+    write(bob, "seen")
+    login(alice)
+    home = client.get("/").get_data(as_text=True)
+    since = home.split('hx-get="/feed/new?since=')[1].split('"')[0].replace("&amp;", "&")
+    assert "New posts: show them" not in client.get(f"/feed/new?since={since}", headers=HTMX).get_data(as_text=True)
+    write(bob, "missed")
+    assert "New posts: show them" in client.get(f"/feed/new?since={since}", headers=HTMX).get_data(as_text=True)
+    assert "New posts: show them" in client.get("/feed/new?since=garbage", headers=HTMX).get_data(as_text=True)

@@ -263,3 +263,23 @@ def test_presence_changes_reach_each_socket_coalesced_into_one_message(app, monk
     hub.dispatch("broadcast", {"kind": "presence", "user_id": 9, "online": True})
     hub.flush()
     assert sockets[3].sent == [] and sockets[1].sent[-1] == "<p>9:True</p>"
+
+
+def test_a_kind_that_must_be_asked_for_reaches_only_the_sockets_that_asked(app, monkeypatch):
+    from socialapp.realtime.hub import Client
+
+    class Socket:
+        def __init__(self):
+            self.sent = []
+
+        def send(self, text):
+            self.sent.append(text)
+
+    monkeypatch.setitem(realtime.RENDERERS, "new_post", lambda viewer, e: f"<p>new {e['post_id']}</p>")
+    monkeypatch.setitem(realtime.RENDERERS, "test_ping", lambda viewer, e: "<p>ping</p>")
+    hub = app.extensions["realtime"]
+    home, other = Socket(), Socket()
+    hub.clients[1] = {Client(1, home, wants={"new_post"}), Client(1, other)}
+    hub.dispatch("user:1", {"kind": "new_post", "post_id": 5})
+    hub.dispatch("user:1", {"kind": "test_ping"})
+    assert home.sent == ["<p>new 5</p>", "<p>ping</p>"] and other.sent == ["<p>ping</p>"]

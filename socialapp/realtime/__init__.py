@@ -6,7 +6,7 @@ renderer registered for the kind to build the fragment for that viewer from the 
 htmx swaps the fragment in out of band. The database is the truth; the broker is only a doorbell.
 """
 
-from flask import current_app
+from flask import current_app, has_request_context, render_template
 
 RENDERERS = {}
 
@@ -18,6 +18,15 @@ def register_renderer(kind, fn):
     per viewer belongs in `flask.g`); an empty result sends nothing.
     """
     RENDERERS[kind] = fn
+
+
+def render_fragment(template, **context):
+    """Render a template for a push: renderers run on the subscriber thread, outside any HTTP request,
+    and url_for needs one."""
+    if has_request_context():
+        return render_template(template, **context)
+    with current_app.test_request_context("/"):
+        return render_template(template, **context)
 
 
 def _hub():

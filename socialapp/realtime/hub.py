@@ -9,10 +9,11 @@ from socialapp.realtime.broker import MemoryBroker, RedisBroker, start_thread
 from socialapp.realtime.presence import HEARTBEAT, MemoryPresence, RedisPresence
 
 log = logging.getLogger(__name__)
-# Broadcast kinds a socket may ask for (its page shows them): sent in one message per socket per tick, the
-# latest per user, so hundreds of arrivals a second cost each socket one send rather than hundreds.
+# Broadcast kinds, sent in one message per socket per tick, the latest per user, so hundreds of arrivals
+# a second cost each socket one send rather than hundreds.
 COALESCED = {"presence"}
-BROADCASTS = COALESCED
+# Kinds only a page that shows them asks for (/ws?want=kind); other pages are not sent them.
+ASKED_FOR = COALESCED | {"new_post"}
 TICK = 0.25
 
 
@@ -22,7 +23,7 @@ class Client:
     def __init__(self, user_id, ws, wants=()):
         self.user_id = user_id
         self.ws = ws
-        self.wants = frozenset(wants) & BROADCASTS
+        self.wants = frozenset(wants) & ASKED_FOR
         self.lock = threading.Lock()
 
     def send(self, text):
@@ -122,11 +123,11 @@ class Hub:
             self.deliver(None, events)
 
     def deliver(self, user_id, events):
-        """Send the sockets of `user_id` the events rendered for them, in one message; or, for broadcasts
-        (`user_id` None), each local socket those of the events its page asked for."""
+        """Send the sockets of `user_id` (or, for broadcasts, every local socket) the events rendered for
+        them, in one message, leaving out kinds that must be asked for and were not."""
         by_user = {}
         for client in self.local_clients(user_id):
-            wanted = events if user_id is not None else [e for e in events if e["kind"] in client.wants]
+            wanted = [e for e in events if e["kind"] not in ASKED_FOR or e["kind"] in client.wants]
             if wanted:
                 by_user.setdefault(client.user_id, []).append((client, wanted))
         if not by_user:

@@ -130,6 +130,18 @@ def home_feed(viewer, cursor=None, limit=PAGE_SIZE):
     return _page(viewer.id, stmt, limit, _by_time)
 
 
+def top_cursor(page):
+    """The cursor of a page's newest post: what "newer than this page" starts from."""
+    return _by_time(page.items[0].post) if page.items else None
+
+
+def has_newer(viewer, since):
+    """Whether the viewer's home feed holds a post newer than the cursor `since` (any post when None)."""
+    newest = home_feed(viewer, limit=1).items
+    position = decode_cursor(since)
+    return bool(newest) and (position is None or (newest[0].post.created_at, newest[0].post.id) > position)
+
+
 def user_posts(viewer, user, cursor=None, limit=PAGE_SIZE):
     """`user`'s posts, newest first (the caller has checked that no block stands between them)."""
     stmt = select(Post, User).join(User, User.id == Post.author_id).where(Post.author_id == user.id)

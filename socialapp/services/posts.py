@@ -3,8 +3,9 @@
 from sqlalchemy import delete, desc, func, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
+from socialapp import realtime
 from socialapp.extensions import db
-from socialapp.models import Comment, Like, Post, PostHashtag, PostImage, User
+from socialapp.models import Comment, Follow, Like, Post, PostHashtag, PostImage, User
 from socialapp.models.base import utcnow
 from socialapp.services import images, notifications, text
 from socialapp.services.feed import decode_cursor
@@ -110,7 +111,15 @@ def create_post(author, body, uploads=()):
         for key in keys:
             images.delete_image(author.id, key)
         raise
+    announce_to_followers(post)
     return post
+
+
+def announce_to_followers(post):
+    """Tell the author's followers who are online that there is a new post (after the commit)."""
+    followers = db.session.scalars(select(Follow.follower_id).where(Follow.followed_id == post.author_id)).all()
+    for user_id in realtime.online_users(followers) if followers else ():
+        realtime.publish(user_id, "new_post", post_id=post.id)
 
 
 def pictures_of(post_id):

@@ -153,3 +153,22 @@ def test_comment_reply_and_delete_a_comment_as_the_post_owner(page, live_server)
     expect(page.get_by_text("Rude remark")).to_have_count(0)
     expect(page.get_by_role("link", name="2 comments")).to_be_visible()
     assert_not_reloaded(page)
+
+
+def test_a_followed_persons_new_post_is_announced_live_and_shown_on_request(page, live_server):
+    from socialapp.services import posts, social
+
+    live_server.make_user("ada")
+    live_server.make_user("bob", first_name="Bob", last_name="Builder")
+    as_user(live_server, "ada", lambda ada: social.follow(ada, as_user(live_server, "bob", lambda bob: bob)))
+    log_in(page, live_server, "ada")
+    feed = page.get_by_label("Your feed")
+    mark_page(page)
+    show = page.get_by_role("button", name="New posts: show them")
+    expect(show).to_have_count(0)
+    # Pushed if the page's socket is up by then, else found when it gets ready: either way it shows.
+    as_user(live_server, "bob", lambda bob: posts.create_post(bob, "Fresh from Bob"))
+    show.click()
+    expect(feed.get_by_role("article").filter(has_text="Fresh from Bob")).to_be_visible()
+    expect(show).to_have_count(0)
+    assert_not_reloaded(page)

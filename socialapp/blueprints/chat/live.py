@@ -7,13 +7,13 @@ shows the thing: a conversation that is not open ignores the message, the badge 
 import time
 from types import SimpleNamespace
 
-from flask import current_app, has_request_context, render_template
 from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 
 from socialapp.extensions import db
 from socialapp.models import User
 from socialapp.models.chat import ConversationMember, Message
+from socialapp.realtime import render_fragment
 from socialapp.services import chat
 from socialapp.services.visibility import hidden_user_ids, is_blocked_between, visible_to
 
@@ -29,11 +29,7 @@ def renderer(kind):
 
 
 def _render(template, **context):
-    # Pushes are rendered by the socket's thread, outside any HTTP request; url_for needs one.
-    if has_request_context():
-        return render_template(template, push=True, **context)
-    with current_app.test_request_context("/"):
-        return render_template(template, push=True, **context)
+    return render_fragment(template, push=True, **context)
 
 
 def _viewer(viewer):

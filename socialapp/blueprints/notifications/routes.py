@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from socialapp.realtime import render_fragment
 from socialapp.services import notifications
 from socialapp.web import is_htmx
 
@@ -24,10 +25,7 @@ def bell_helpers():
 
 def bell_fragment(viewer_id, event):
     """What a viewer's sockets receive when their notifications change: the bell, out of band."""
-    from flask import current_app
-
-    with current_app.test_request_context("/"):
-        return render_template("notifications/_bell.html", count=notifications.unread_count(viewer_id), oob=True)
+    return render_fragment("notifications/_bell.html", count=notifications.unread_count(viewer_id), oob=True)
 
 
 @bp.get("/notifications/bell")

@@ -28,7 +28,7 @@ def post_helpers():
             return None
         return page_context(feed.user_posts(current_user, user), "posts.user_posts", username=user.username)
 
-    return {"profile_posts": profile_posts, "post_max_length": posts.MAX_LENGTH}
+    return {"profile_posts": profile_posts, "post_max_length": posts.MAX_LENGTH, "top_cursor": feed.top_cursor}
 
 
 def run(action, *args):
@@ -60,7 +60,20 @@ def feed_page():
     cursor = request.args.get("cursor")
     if not is_htmx():
         return redirect(url_for("main.index", cursor=cursor))
-    return render_template("posts/_posts_page.html", **home_context(cursor))
+    context = home_context(cursor)
+    html = render_template("posts/_posts_page.html", **context)
+    if request.args.get("fresh"):  # the newest posts, asked for with the "new posts" button, which goes
+        html += render_template("posts/_new_posts.html", since=feed.top_cursor(context["page"]), oob=True)
+    return html
+
+
+@bp.get("/feed/new")
+@login_required
+def new_posts():
+    """The "new posts" button when the feed has posts newer than `since`; asked when the page's socket
+    gets ready, so a post announced while it was away is not missed."""
+    since = request.args.get("since")
+    return render_template("posts/_new_posts.html", announced=feed.has_newer(current_user, since), since=since)
 
 
 @bp.post("/posts")
