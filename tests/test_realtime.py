@@ -238,19 +238,22 @@ def test_moving_to_another_page_does_not_flicker_presence(live_server):
     assert announced[1:] == [{"kind": "presence", "user_id": ada, "online": False}]
 
 
+class RecordingSocket:
+    """Stands in for a socket: keeps what the hub sends it."""
+
+    def __init__(self):
+        self.sent = []
+
+    def send(self, text):
+        self.sent.append(text)
+
+
 def test_presence_changes_reach_each_socket_coalesced_into_one_message(app, monkeypatch):
     from socialapp.realtime.hub import Client
 
-    class Socket:
-        def __init__(self):
-            self.sent = []
-
-        def send(self, text):
-            self.sent.append(text)
-
     monkeypatch.setitem(realtime.RENDERERS, "presence", lambda viewer, e: f"<p>{e['user_id']}:{e['online']}</p>")
     hub = app.extensions["realtime"]
-    sockets = {uid: Socket() for uid in (1, 2)}
+    sockets = {uid: RecordingSocket() for uid in (1, 2)}
     for uid, ws in sockets.items():
         hub.clients[uid] = {Client(uid, ws, wants={"presence"})}
     for user_id, online in ((7, True), (8, True), (7, False)):
@@ -259,7 +262,7 @@ def test_presence_changes_reach_each_socket_coalesced_into_one_message(app, monk
     hub.flush()
     for ws in sockets.values():
         assert ws.sent == ["<p>7:False</p><p>8:True</p>"]
-    hub.clients[3] = {Client(3, sockets.setdefault(3, Socket()))}  # a page that did not ask for presence
+    hub.clients[3] = {Client(3, sockets.setdefault(3, RecordingSocket()))}  # a page that did not ask for presence
     hub.dispatch("broadcast", {"kind": "presence", "user_id": 9, "online": True})
     hub.flush()
     assert sockets[3].sent == [] and sockets[1].sent[-1] == "<p>9:True</p>"
@@ -268,17 +271,10 @@ def test_presence_changes_reach_each_socket_coalesced_into_one_message(app, monk
 def test_a_kind_that_must_be_asked_for_reaches_only_the_sockets_that_asked(app, monkeypatch):
     from socialapp.realtime.hub import Client
 
-    class Socket:
-        def __init__(self):
-            self.sent = []
-
-        def send(self, text):
-            self.sent.append(text)
-
     monkeypatch.setitem(realtime.RENDERERS, "new_post", lambda viewer, e: f"<p>new {e['post_id']}</p>")
     monkeypatch.setitem(realtime.RENDERERS, "test_ping", lambda viewer, e: "<p>ping</p>")
     hub = app.extensions["realtime"]
-    home, other = Socket(), Socket()
+    home, other = RecordingSocket(), RecordingSocket()
     hub.clients[1] = {Client(1, home, wants={"new_post"}), Client(1, other)}
     hub.dispatch("user:1", {"kind": "new_post", "post_id": 5})
     hub.dispatch("user:1", {"kind": "test_ping"})

@@ -1,5 +1,7 @@
 """Posts: write, edit and delete them with their pictures and hashtags; like and unlike; who liked."""
 
+from contextlib import contextmanager
+
 from sqlalchemy import delete, desc, func, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
@@ -72,6 +74,19 @@ def _store_images(author_id, uploads):
     return keys
 
 
+@contextmanager
+def _files_kept_on_commit(owner_id, keys):
+    """Around the transaction that records freshly stored pictures: if it fails, roll back and remove
+    their files, so a refused or broken write leaves nothing behind."""
+    try:
+        yield
+    except BaseException:
+        db.session.rollback()
+        for key in keys:
+            images.delete_image(owner_id, key)
+        raise
+
+
 def _set_hashtags(post, body, replace=False):
     if replace:
         db.session.execute(delete(PostHashtag).where(PostHashtag.post_id == post.id))
@@ -97,7 +112,7 @@ def create_post(author, body, uploads=()):
     if not body and not any(getattr(u, "filename", "") for u in uploads or ()):
         raise PostError("Write something, or add a picture.")
     keys = _store_images(author.id, uploads or ())
-    try:
+    with _files_kept_on_commit(author.id, keys):
         post = Post(author_id=author.id, body=body)
         db.session.add(post)
         db.session.flush()
@@ -106,11 +121,6 @@ def create_post(author, body, uploads=()):
         _set_hashtags(post, body)
         notify_mentions(author.id, body, "post", post.id)
         db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        for key in keys:
-            images.delete_image(author.id, key)
-        raise
     announce_to_followers(post)
     return post
 
@@ -141,7 +151,7 @@ def edit_post(user, post_id, body, remove_image_ids=(), uploads=()):
     body = clean_body(body, allow_empty=bool(kept or uploads))
     keys = _store_images(user.id, uploads)
     removed_keys = [image.key for image in removed]
-    try:
+    with _files_kept_on_commit(user.id, keys):
         for image in removed:
             db.session.delete(image)
         for position, image in enumerate(kept):
@@ -155,11 +165,6 @@ def edit_post(user, post_id, body, remove_image_ids=(), uploads=()):
         if text_changed or removed or keys:
             post.edited_at = utcnow()
         db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        for key in keys:
-            images.delete_image(user.id, key)
-        raise
     for key in removed_keys:
         images.delete_image(user.id, key)
     return post
