@@ -26,3 +26,15 @@ mail = Mail()
 sock = Sock()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def commit_keeping_loaded():
+    """Commit without expiring what the session holds, so the response renders the rows just written
+    without loading each again. Only for writes whose values are all set in Python: a value the database
+    computes (a counter raised by an UPDATE expression, a server default) would be left stale."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True

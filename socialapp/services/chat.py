@@ -7,7 +7,7 @@ doorbell, and a page that reconnects asks for the messages after the last id it 
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from socialapp.extensions import db
+from socialapp.extensions import commit_keeping_loaded, db
 from socialapp.models import User
 from socialapp.models.base import utcnow
 from socialapp.models.chat import Conversation, ConversationMember, Message
@@ -106,8 +106,8 @@ def send_message(sender, recipient, body):
     for attempt in range(2):
         try:
             conversation, message = _save_message(sender_id, recipient_id, body)
-            message_id = message.id  # read before the commit expires it
-            db.session.commit()
+            message_id = message.id
+            commit_keeping_loaded()  # the response renders the message, its sender and recipient
             break
         except IntegrityError:
             # Both people wrote their very first message at once: the other created the conversation.
