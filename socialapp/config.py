@@ -50,6 +50,9 @@ def from_environment(instance_path):
         "REDIS_URL": redis_url,
         # Channel and key prefix in Redis, so that several instances can share one server.
         "REALTIME_PREFIX": os.environ.get("REALTIME_PREFIX", "socialapp"),
+        # Redis connections a process may open for pushes and presence; beyond it, threads wait their turn
+        # (up to 5 s) rather than fail, so a thousand sockets connecting at once share a few connections.
+        "REDIS_MAX_CONNECTIONS": int(os.environ.get("REDIS_MAX_CONNECTIONS", "50")),
         # flask-sock: a ping every 25 s keeps idle sockets open through proxies.
         "SOCK_SERVER_OPTIONS": {"ping_interval": 25},
         # Mail: with no MAIL_SERVER, messages go to the console and to instance/outbox/.

@@ -98,3 +98,22 @@ def subscription_client_id(admin, name):
         if client["name"] == name and int(client.get("psub", 0)):
             return client["id"]
     raise AssertionError("no subscription connection found")
+
+
+def test_more_threads_than_redis_connections_wait_their_turn_instead_of_failing(redis_prefix):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from socialapp.realtime.presence import RedisPresence
+
+    broker = RedisBroker(redis_test_url(), redis_prefix, max_connections=3)
+    presence = RedisPresence(broker.redis, redis_prefix)
+
+    def arrive(user_id):
+        presence.connected(user_id)
+        broker.publish(f"user:{user_id}", {"kind": "ping"})
+        return presence.online([user_id])
+
+    with ThreadPoolExecutor(max_workers=60) as pool:
+        results = list(pool.map(arrive, range(300)))
+    assert results == [{user_id} for user_id in range(300)]
+    assert broker.redis.connection_pool.max_connections == 3

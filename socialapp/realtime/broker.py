@@ -31,15 +31,23 @@ class MemoryBroker:
 class RedisBroker:
     """Redis pub/sub under a key prefix; the subscriber reconnects by itself after Redis restarts."""
 
-    def __init__(self, url, prefix):
+    def __init__(self, url, prefix, max_connections=50):
         import redis
 
         self.prefix = prefix
         # Named, so an operator (or a test) can tell this process's connections apart in CLIENT LIST.
         self.client_name = f"{prefix}:{os.getpid()}:{id(self):x}"
-        self.redis = redis.Redis.from_url(
-            url, socket_keepalive=True, health_check_interval=15, client_name=self.client_name
+        # A blocking pool: past `max_connections` a thread waits for a free connection instead of failing
+        # with "Too many connections" (redis-py's default pool), which a burst of sockets would cause.
+        pool = redis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=max_connections,
+            timeout=5,
+            socket_keepalive=True,
+            health_check_interval=15,
+            client_name=self.client_name,
         )
+        self.redis = redis.Redis(connection_pool=pool)
 
     def publish(self, channel, event):
         self.redis.publish(f"{self.prefix}:{channel}", json.dumps(event))

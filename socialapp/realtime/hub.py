@@ -42,7 +42,7 @@ class Hub:
         self.app = app
         prefix = app.config["REALTIME_PREFIX"]
         if app.config["REDIS_URL"]:
-            self.broker = RedisBroker(app.config["REDIS_URL"], prefix)
+            self.broker = RedisBroker(app.config["REDIS_URL"], prefix, app.config.get("REDIS_MAX_CONNECTIONS", 50))
             self.presence = RedisPresence(self.broker.redis, prefix)
         else:
             self.broker = MemoryBroker()
