@@ -4,7 +4,7 @@ import json
 import logging
 from urllib.parse import urlsplit
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_login import current_user
 from simple_websocket import ConnectionClosed
 
@@ -33,6 +33,7 @@ def socket(ws):
         return
     user_id = current_user.id
     db.session.remove()  # hold no database connection while the socket idles
+    g.pop("_login_user", None)  # nor the user's row: handlers go by client.user_id
     hub = current_app.extensions["realtime"]
     # A page showing who is online asks for presence with /ws?want=presence; other pages are spared it.
     client = hub.add(user_id, ws, request.args.getlist("want"))
