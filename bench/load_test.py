@@ -273,28 +273,45 @@ def read_stats(prefix):
     return rows, failures
 
 
-class LoadAverage:
-    """The one-minute load average, sampled every 5 s in the background: how busy the box was."""
+class Sampler:
+    """Every second in the background: the one-minute load average (how busy the whole box was), and the CPU
+    time of each PostgreSQL process serving this database, kept after the process ends (the pool closes
+    and opens connections), so short-lived ones count from their first sample on."""
 
-    def __init__(self):
-        self.samples = []
+    def __init__(self, database):
+        self.database = database
+        self.load = []
+        self.backend_cpu = {}
         self.done = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
         self.thread.start()
 
     def run(self):
-        while not self.done.wait(5):
-            self.samples.append(os.getloadavg()[0])
+        while not self.done.wait(1):
+            self.load.append(os.getloadavg()[0])
+            for pid in database_backends(self.database):
+                self.backend_cpu[pid] = cpu_seconds([pid]) or self.backend_cpu.get(pid, 0.0)
 
     def stop(self):
         self.done.set()
         self.thread.join()
 
-    def mean(self):
-        return sum(self.samples) / len(self.samples) if self.samples else os.getloadavg()[0]
+    def mean_load(self):
+        return sum(self.load) / len(self.load) if self.load else os.getloadavg()[0]
 
 
-def report(args, prefix, seconds, cpu, load):
+def database_activity(url):
+    """Sessions opened and transactions committed in this database so far (pg_stat_database)."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT sessions, xact_commit FROM pg_stat_database WHERE datname = current_database()")
+        ).one()
+    engine.dispose()
+    return row
+
+
+def report(args, prefix, seconds, cpu, load, activity):
     rows, failures = read_stats(prefix)
     print(f"\nLoad test: {args.users} users (spawn {args.spawn_rate}/s) for {args.time}, {args.workers} workers\n")
     print("| request | count | failures | req/s | p50 ms | p95 ms | p99 ms | max ms |")
@@ -312,6 +329,7 @@ def report(args, prefix, seconds, cpu, load):
     share = ", ".join(f"{name} {used / seconds:.2f}" for name, used in cpu.items())
     print(f"\nCPU cores used on average over {seconds:.0f} s: {share} (of {os.cpu_count()}).")
     print(f"Load average during the run: {load:.1f} (everything on the machine, not only this test).")
+    print(f"PostgreSQL: {activity[0]} sessions opened and {activity[1]} transactions committed during the run.")
 
 
 def report_profile(folder):
@@ -381,23 +399,25 @@ def main():
             server_pids = process_group(server.pid)
             start_cpu = cpu_seconds(server_pids)
             children = resource.getrusage(resource.RUSAGE_CHILDREN)
-            load = LoadAverage()
+            sessions_before, commits_before = database_activity(url)
+            sampler = Sampler(DATABASE)
             started = time.perf_counter()
             locust_status = run_locust(args, port, prefix)
             seconds = time.perf_counter() - started
-            load.stop()
+            sampler.stop()
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            database = database_backends(DATABASE)
+            sessions, commits = database_activity(url)
             cpu = {
                 "gunicorn": cpu_seconds(process_group(server.pid)) - start_cpu,
-                f"PostgreSQL ({len(database)} connections)": cpu_seconds(database),
+                "PostgreSQL (at least)": sum(sampler.backend_cpu.values()),
                 "Locust": after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime,
             }
+            activity = (sessions - sessions_before, commits - commits_before)
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=60)
             redis.Redis.from_url(redis_url).flushdb()
-    report(args, prefix, seconds, cpu, load.mean())
+    report(args, prefix, seconds, cpu, sampler.mean_load(), activity)
     if args.profile:
         report_profile(os.path.join(media, "profile"))
     shutil.rmtree(media, ignore_errors=True)
