@@ -223,6 +223,7 @@ def run_locust(args, port, prefix):
     }
     command = [os.path.join(ROOT, ".venv/bin/locust"), "-f", LOCUSTFILE, "--headless", "--only-summary"]
     command += ["-u", str(args.users), "-r", str(args.spawn_rate), "-t", args.time, "--stop-timeout", "10"]
+    command += ["--reset-stats"]  # the tables describe the steady state; arrivals are tallied apart
     command += ["--host", f"http://127.0.0.1:{port}", "--csv", prefix, "--loglevel", "WARNING"]
     print("$", " ".join(command[1:]), file=sys.stderr)
     return subprocess.run(command, cwd=ROOT, env=env).returncode
@@ -322,6 +323,7 @@ def report(args, prefix, seconds, cpu, load, activity):
             f"| {name} | {row['Request Count']} | {row['Failure Count']} | {float(row['Requests/s']):.1f} "
             f"| {row['50%']} | {row['95%']} | {row['99%']} | {float(row['Max Response Time']):.0f} |"
         )
+    report_arrivals(prefix)
     if failures:
         print("\n| errors | request | count |\n|---|---|---|")
         for failure in failures:
@@ -330,6 +332,21 @@ def report(args, prefix, seconds, cpu, load, activity):
     print(f"\nCPU cores used on average over {seconds:.0f} s: {share} (of {os.cpu_count()}).")
     print(f"Load average during the run: {load:.1f} (everything on the machine, not only this test).")
     print(f"PostgreSQL: {activity[0]} sessions opened and {activity[1]} transactions committed during the run.")
+
+
+def report_arrivals(prefix):
+    """While people were still arriving: logging in and opening sockets at the spawn rate."""
+    if not os.path.exists(f"{prefix}_arrivals.json"):
+        return
+    with open(f"{prefix}_arrivals.json") as fh:
+        tallies = json.load(fh)
+    print("\nWhile people were arriving (before the statistics above were reset)\n")
+    print("| request | count | failures | p50 ms | p95 ms | max ms |")
+    print("|---|---|---|---|---|---|")
+    for name, (times, failures) in sorted(tallies.items()):
+        times.sort()
+        p50, p95 = times[len(times) // 2], times[min(len(times) - 1, int(len(times) * 0.95))]
+        print(f"| {name} | {len(times)} | {failures} | {p50:.0f} | {p95:.0f} | {times[-1]:.0f} |")
 
 
 def report_profile(folder):

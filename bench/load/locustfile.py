@@ -13,6 +13,7 @@ monkey-patched): one greenlet per user reads pushes and answers pings.
 
 import html
 import itertools
+import json
 import os
 import random
 import re
@@ -242,6 +243,28 @@ class Person(FastHttpUser):
                 )
 
 
+# Requests made while people are still arriving (logging in, opening their socket), kept apart: the run
+# uses --reset-stats, so Locust's own tables describe the steady state after everyone has arrived.
+arrivals = {"done": False, "requests": {}}
+
+
+@events.request.add_listener
+def _tally_arrivals(request_type, name, response_time, exception=None, **kwargs):
+    if not arrivals["done"]:
+        times, failures = arrivals["requests"].setdefault(f"{request_type} {name}", ([], [0]))
+        times.append(response_time)
+        failures[0] += exception is not None
+
+
+@events.spawning_complete.add_listener
+def _arrived(user_count, **kwargs):
+    arrivals["done"] = True
+
+
 @events.quitting.add_listener
-def _report_pushes(environment, **kwargs):
+def _report(environment, **kwargs):
     print(f"WebSocket frames received: {pushes['frames']}")
+    prefix = environment.parsed_options and environment.parsed_options.csv_prefix
+    if prefix:
+        with open(f"{prefix}_arrivals.json", "w") as fh:
+            json.dump({name: [times, failures[0]] for name, (times, failures) in arrivals["requests"].items()}, fh)
