@@ -13,6 +13,8 @@ from socialapp.services import meetings
 from tests.support.browser import LiveServer
 from tests.support.services import CI, redis_available, redis_test_url
 
+# Seconds to wait for a message: generous, since CI runs two test processes on two cores.
+WAIT = 10
 OFFER = {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"}
 
 
@@ -32,12 +34,12 @@ class Tab:
     def __init__(self, server, user_id):
         headers = {"Origin": "http://127.0.0.1", "Cookie": session_cookie(server.app, user_id)}
         self.ws = simple_websocket.Client.connect(server.url.replace("http", "ws") + "/ws", headers=headers)
-        assert json.loads(self.ws.receive(timeout=5)) == {"ready": True}
+        assert json.loads(self.ws.receive(timeout=WAIT)) == {"ready": True}
 
     def send(self, type_, **data):
         self.ws.send(json.dumps({"type": type_, **data}))
 
-    def expect(self, type_, timeout=5):
+    def expect(self, type_, timeout=WAIT):
         """The next meeting message of `type_`, skipping pushes for other features."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -103,7 +105,7 @@ def signalling_works(first, second):
     assert bob.expect("meeting.peer-left")["socket"] == joined["socket"]
     assert count_in(first, room_id) == 1
     bob.send("meeting.leave")
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + WAIT
     while count_in(first, room_id) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert count_in(first, room_id) == 0
@@ -135,6 +137,30 @@ def test_a_full_meeting_refuses_the_next_tab_with_a_clear_message(live_server):
     assert cyd.join(room_id)["peers"][0]["name"] == "Ada Tester"
     for tab in (ada, bob, cyd):
         tab.close()
+
+
+def test_opening_the_room_sweeps_out_a_silent_tab_and_tells_the_others(live_server):
+    from socialapp.extensions import db
+    from socialapp.models.meetings import MeetingParticipant
+
+    ada_id, _, _ = live_server.make_user("ada")
+    bob_id, _, _ = live_server.make_user("bob")
+    room_id = room_of(live_server, ada_id)
+    ada, bob = Tab(live_server, ada_id), Tab(live_server, bob_id)
+    ada_socket = ada.join(room_id)["socket"]
+    bob.join(room_id)
+    with live_server.app.app_context():  # Ada's worker died: her heartbeats stopped long ago
+        row = db.session.scalar(db.select(MeetingParticipant).filter_by(socket_id=ada_socket))
+        row.seen_at -= meetings.STALE_AFTER * 2
+        db.session.commit()
+
+    client = live_server.app.test_client()
+    client.set_cookie("session", session_cookie(live_server.app, bob_id).partition("=")[2])
+    assert client.get(f"/meetings/{room_id}").status_code == 200
+    assert bob.expect("meeting.peer-left")["socket"] == ada_socket
+    assert count_in(live_server, room_id) == 1
+    ada.close()
+    bob.close()
 
 
 def test_signals_to_a_tab_outside_the_meeting_are_dropped(live_server):

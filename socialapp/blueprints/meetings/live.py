@@ -40,6 +40,11 @@ def _tell_left(gone):
         _tell_others(participant.meeting_id, participant.socket_id, _left(participant))
 
 
+def sweep(meeting_id):
+    """Take out the tabs whose heartbeat stopped, and tell the others to drop their tiles."""
+    _tell_left(meetings.sweep_stale(meeting_id))
+
+
 def _left(participant):
     return {"type": "meeting.peer-left", "socket": participant.socket_id}
 
@@ -49,7 +54,7 @@ def on_join(user_id, socket_id, data):
     if meeting is None:
         send_to_socket(socket_id, {"type": "meeting.error", "message": "No meeting has that ID."})
         return
-    _tell_left(meetings.sweep_stale(meeting.id))
+    sweep(meeting.id)
     try:
         meetings.join(
             meeting.id,

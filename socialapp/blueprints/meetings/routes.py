@@ -65,6 +65,7 @@ def room(room_id):
     if meeting.room_id != room_id:  # typed in capitals or without dashes
         return redirect(url_for(".room", room_id=meeting.room_id), 301)
     config = current_app.config
+    live.sweep(meeting.id)  # so the room is not full of tabs that are gone, and the others know
     link = url_for(".room", room_id=meeting.room_id, _external=True)
     if zego.enabled(config):
         token = zego.meeting_token(config, current_user.id, meeting.room_id)
