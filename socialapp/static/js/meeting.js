@@ -10,7 +10,7 @@
 //
 // A person's tile has aria-busy="true" until their connection is up and their first video frame has
 // arrived. For inspection (the console, tests), read-only: window.meeting.peers (a Map of socket id
-// to RTCPeerConnection), .localStream, .socketId and .joined.
+// to RTCPeerConnection), .localStream, .socketId, .joined and .connected (the socket is ready).
 (() => {
   const root = document.getElementById("meeting");
   if (!root) return;
@@ -348,6 +348,7 @@
     get localStream() { return localStream; },
     get socketId() { return socketId; },
     get joined() { return joined; },
+    get connected() { return ready; },
   });
 
   if (!$("prejoin").hidden) openDevices();
