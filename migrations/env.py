@@ -49,6 +49,21 @@ def get_metadata():
     return target_db.metadata
 
 
+# What the migrations build that the models do not describe, so that autogenerate leaves it alone:
+# the full-text index of posts (0006_search.py), an FTS5 table and its shadow tables on SQLite, a
+# generated tsvector column and its GIN index on PostgreSQL.
+def include_object(obj, name, type_, reflected, compare_to):
+    if not reflected or compare_to is not None:
+        return True
+    if type_ == "table":
+        return not name.startswith("posts_fts")
+    if type_ == "column":
+        return not (name == "search_vector" and obj.table.name == "posts")
+    if type_ == "index":
+        return name != "ix_posts_search_vector"
+    return True
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -87,6 +102,7 @@ def run_migrations_online():
                 logger.info("No changes in schema detected.")
 
     conf_args = current_app.extensions["migrate"].configure_args
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

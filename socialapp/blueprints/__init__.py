@@ -9,6 +9,7 @@ def register_blueprints(app):
     from socialapp.blueprints.notifications import bp as notifications_bp
     from socialapp.blueprints.posts import bp as posts_bp
     from socialapp.blueprints.profiles import bp as profiles_bp
+    from socialapp.blueprints.search import bp as search_bp
     from socialapp.blueprints.social import bp as social_bp
 
     app.register_blueprint(main_bp)
@@ -19,6 +20,7 @@ def register_blueprints(app):
     app.register_blueprint(meetings_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(posts_bp)
+    app.register_blueprint(search_bp)
 
     from socialapp.blueprints.chat import live
     from socialapp.realtime import register_renderer

@@ -1,0 +1,1 @@
+from socialapp.blueprints.search.routes import bp  # noqa: F401
