@@ -39,12 +39,12 @@ def socket(ws):
     client = hub.add(user_id, ws, request.args.getlist("want"))
     # Only now will pushes reach this socket: the page refreshes what it shows on this signal, so an
     # event published between the page load and this moment is not lost.
-    client.send(json.dumps({"ready": True}))
     try:
+        client.send(json.dumps({"ready": True}))
         while True:
             signals.receive(client, ws.receive())  # JSON from the page goes to its registered handler
-    except ConnectionClosed as closed:
-        log.debug("socket of user %s closed: %s %s", user_id, closed.reason, closed.message)
+    except (ConnectionClosed, ConnectionError) as closed:  # the page went away, perhaps before "ready"
+        log.debug("socket of user %s closed: %r", user_id, closed)
     except Exception:
         log.exception("socket loop failed")
         raise

@@ -136,9 +136,10 @@ def test_the_online_filter_follows_people_coming_and_going(live_server, open_bro
 
     bob = open_browser("bob")
     bob.goto(live_server("/chat/"))
+    # Bob is online once his page's socket is up, which a busy box may delay past the usual 10 s.
     expect(
         people.get_by_role("listitem").filter(has_text="Bob Babbage").get_by_role("img", name="Online")
-    ).to_be_visible()
+    ).to_be_visible(timeout=20_000)
     expect(people.get_by_text("Cy Young")).to_have_count(0)
     expect(ada.get_by_text("No one here right now.")).to_be_hidden()
 
