@@ -38,15 +38,28 @@ def _database_url(instance_path):
     return url
 
 
+def _engine_options(database_url):
+    options = {"pool_pre_ping": True}
+    if not database_url.startswith("sqlite"):
+        # Connections a worker keeps open, and how many more it may open in a burst (closed when given
+        # back): a gthread worker runs many request threads, and SQLAlchemy's default of 5 kept makes it
+        # open and close connections all the time under load. Keep workers x (size + overflow) below
+        # the database's max_connections.
+        options["pool_size"] = int(os.environ.get("DATABASE_POOL_SIZE", "10"))
+        options["max_overflow"] = int(os.environ.get("DATABASE_MAX_OVERFLOW", "10"))
+    return options
+
+
 def from_environment(instance_path):
     """Build the configuration mapping for an app whose instance folder is `instance_path`."""
     redis_url = os.environ.get("REDIS_URL") or None
+    database_url = _database_url(instance_path)
     production = os.environ.get("SOCIALAPP_ENV", "development") == "production"
     return {
         "ENV_NAME": "production" if production else "development",
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
-        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "REDIS_URL": redis_url,
         # Channel and key prefix in Redis, so that several instances can share one server.
         "REALTIME_PREFIX": os.environ.get("REALTIME_PREFIX", "socialapp"),

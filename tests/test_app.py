@@ -25,6 +25,18 @@ def test_database_url_from_the_environment_selects_psycopg(monkeypatch, tmp_path
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db.example:5432/social"
 
 
+def test_a_database_server_gets_a_pool_sized_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.example:5432/social")
+    options = create_app({"MEDIA_ROOT": str(tmp_path)}).config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert (options["pool_size"], options["max_overflow"]) == (10, 10)
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "25")
+    monkeypatch.setenv("DATABASE_MAX_OVERFLOW", "0")
+    options = create_app({"MEDIA_ROOT": str(tmp_path)}).config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert (options["pool_size"], options["max_overflow"]) == (25, 0)
+    monkeypatch.delenv("DATABASE_URL")
+    assert "pool_size" not in create_app({"MEDIA_ROOT": str(tmp_path)}).config["SQLALCHEMY_ENGINE_OPTIONS"]
+
+
 def test_defaults_need_nothing_installed(tmp_path):
     app = create_app({"MEDIA_ROOT": str(tmp_path)})
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")

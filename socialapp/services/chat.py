@@ -195,9 +195,12 @@ def seen_by_other(member):
     return last is not None and last.sender_id == member.user_id and other.last_read_message_id >= last.id
 
 
-def _unread_counts_stmt(user_id):
+def _unread_stmt(user_id, *columns):
+    """`columns` over the messages from others that `user_id` has not read, in conversations with people
+    outside any block with them."""
     return (
-        select(ConversationMember.conversation_id, func.count(Message.id).label("unread"))
+        select(*columns)
+        .select_from(ConversationMember)
         .join(
             Message,
             and_(
@@ -208,14 +211,19 @@ def _unread_counts_stmt(user_id):
             ),
         )
         .where(ConversationMember.user_id == user_id, visible_to(user_id, ConversationMember.other_user_id))
-        .group_by(ConversationMember.conversation_id)
+    )
+
+
+def _unread_counts_stmt(user_id):
+    return _unread_stmt(user_id, ConversationMember.conversation_id, func.count(Message.id).label("unread")).group_by(
+        ConversationMember.conversation_id
     )
 
 
 def unread_total(user_id):
-    """How many messages from others `user_id` has not read, over all conversations: the chat badge."""
-    counts = _unread_counts_stmt(user_id).subquery()
-    return db.session.scalar(select(func.coalesce(func.sum(counts.c.unread), 0))) or 0
+    """How many messages from others `user_id` has not read, over all conversations: the chat badge.
+    Every page shows it, so it is one plain count, not a sum over the per-conversation counts."""
+    return db.session.scalar(_unread_stmt(user_id, func.count(Message.id))) or 0
 
 
 def unread_in(member):
