@@ -182,6 +182,26 @@ def test_suggestions_rank_friends_of_friends_by_mutual_connections(app, db, make
         assert never not in names
 
 
+def test_the_home_box_reuses_its_ranking_but_drops_follows_and_blocks_at_once(app, db, make_user, monkeypatch):
+    me, friend, a, b, c = (make_user(n) for n in ("me", "friend", "a", "b", "c"))
+    follow(db, me, friend)
+    for person in (a, b):
+        follow(db, friend, person)
+    names = lambda: [user.username for user, _ in social.suggestions_box(me, 5)]  # noqa: E731
+    first = names()
+    assert first[:2] == ["a", "b"]
+    follow(db, friend, c)  # c would now rank with a and b...
+    with counted_queries(db) as statements:
+        assert names() == first  # ...but the ranking is reused: the people in it are only looked up
+    assert not any("GROUP BY" in statement.upper() for statement in statements)
+    add_block(db, me, a)
+    assert "a" not in names()
+    monkeypatch.setattr(social, "BOX_TTL", 0)
+    assert "c" in names()[:2]
+    social.follow(me, b)  # following changes the key, so the ranking is made again
+    assert "b" not in names()
+
+
 def test_suggestions_appear_on_the_home_page_and_their_own_page(client, make_user, login):
     login(make_user("ada"))
     make_user("bob", first_name="Bob")

@@ -4,8 +4,10 @@ A person in a block with the viewer, in either direction, is answered as missing
 forbidden (403): the one blocked cannot tell a block from a deleted account.
 """
 
+import time
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import and_, delete, desc, func, or_, select, true, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
@@ -216,6 +218,30 @@ def suggestions(viewer, limit=10):
         )
         result += [(user, 0) for user in db.session.scalars(others)]
     return result
+
+
+# How long the home page's "Who to follow" box may reuse its ranking; follows and blocks apply at once.
+BOX_TTL = 120
+
+
+def suggestions_box(viewer, limit=5):
+    """`suggestions` for the box on every home page: the ranking (friends of friends over the whole graph)
+    is kept per viewer for BOX_TTL seconds, in this process, and computed again sooner when the viewer
+    follows or unfollows someone; each use drops whoever the viewer now follows or is in a block with."""
+    cache = current_app.extensions.setdefault("suggestions_box", {})
+    key = (viewer.id, viewer.following_count, limit)
+    now = time.monotonic()
+    cached = cache.get(key)
+    if cached is None or cached[0] < now:
+        if len(cache) > 10_000:
+            cache.clear()
+        fresh = suggestions(viewer, limit)
+        cache[key] = (now + BOX_TTL, [(user.id, mutual) for user, mutual in fresh])
+        return fresh
+    ranked = cached[1]
+    stmt = select(User).where(User.id.in_([user_id for user_id, _ in ranked]), *_not_suggested(viewer.id, User.id))
+    users = {user.id: user for user in db.session.scalars(stmt)}
+    return [(users[user_id], mutual) for user_id, mutual in ranked if user_id in users]
 
 
 def _escape_like(text):

@@ -16,7 +16,7 @@ bp = Blueprint("social", __name__)
 @bp.app_context_processor
 def people_helpers():
     def suggested_people(limit):
-        return social.suggestions(current_user, limit) if current_user.is_authenticated else []
+        return social.suggestions_box(current_user, limit) if current_user.is_authenticated else []
 
     def viewer_follows(user_id):
         return current_user.is_authenticated and social.is_following(current_user.id, user_id)
