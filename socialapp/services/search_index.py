@@ -62,7 +62,7 @@ def _sqlite_window(viewer_id, terms, before):
         quoted[-1] += "*"
     fts = table("posts_fts", column("rowid"))
     # FTS5 walks its lists newest first and stops at the window. Its prefix index (migration 0006)
-    # serves prefixes of 3 and 4 letters without merging the lists of every word that starts so.
+    # serves prefixes of 3 to 6 letters without merging the lists of every word that starts so.
     stmt = (
         select(Post.id, _scored_text())
         .select_from(fts)
