@@ -25,7 +25,7 @@ import time
 from urllib.parse import urlsplit
 
 import h11
-from common import fresh_database, postgres_reachable
+from common import USER_DEFAULTS, fresh_database, postgres_reachable
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import create_engine, insert, select
 from werkzeug.security import generate_password_hash
@@ -62,17 +62,7 @@ def populate(url, users):
             "created_at": now,
             "email_verified_at": now,
             "session_token": secrets.token_hex(8),
-            "bio": "",
-            "about": "",
-            "address": "",
-            "country": "",
-            "website": "",
-            "github": "",
-            "linkedin": "",
-            "x": "",
-            "facebook": "",
-            "instagram": "",
-            "youtube": "",
+            **USER_DEFAULTS,
             "followers_count": 0,
             "following_count": 0,
         }

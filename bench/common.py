@@ -12,6 +12,20 @@ import sqlalchemy as sa
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+# The profile columns of a bulk-inserted user row, left empty.
+USER_DEFAULTS = {
+    "bio": "",
+    "about": "",
+    "address": "",
+    "country": "",
+    "website": "",
+    "github": "",
+    "linkedin": "",
+    "x": "",
+    "facebook": "",
+    "instagram": "",
+    "youtube": "",
+}
 POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 

@@ -45,7 +45,7 @@ import time
 import urllib.request
 from datetime import timedelta
 
-from common import fresh_database, postgres_reachable
+from common import USER_DEFAULTS, fresh_database, postgres_reachable
 from sqlalchemy import create_engine, insert, text
 from werkzeug.security import generate_password_hash
 
@@ -87,19 +87,6 @@ LAST_NAMES = [
 ]
 TAGS = ["python", "flask", "htmx", "music", "travel", "photography", "coffee", "books", "running", "cooking"]
 COLUMNS = re.compile(r"SELECT (?:(?!SELECT |FROM ).)+ FROM")
-USER_DEFAULTS = {
-    "bio": "",
-    "about": "",
-    "address": "",
-    "country": "",
-    "website": "",
-    "github": "",
-    "linkedin": "",
-    "x": "",
-    "facebook": "",
-    "instagram": "",
-    "youtube": "",
-}
 
 
 def _user_rows(args, rng, now, follows):
