@@ -8,11 +8,9 @@ over random pairs. Prints a Markdown table of median and p95 server time per pag
 
 import argparse
 import random
-import statistics
-import time
 from datetime import timedelta
 
-from common import fresh_database, postgres_reachable, print_table
+from common import fresh_database, measure, postgres_reachable, print_table
 from sqlalchemy import func, insert, select, update
 from werkzeug.security import generate_password_hash
 
@@ -93,20 +91,6 @@ def populate(users, messages, seed=5):
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("ANALYZE")
     return db.session.get(User, viewer), db.session.get(User, partner)
-
-
-def measure(client, path, headers, runs=50, warmup=5):
-    """Median and 95th percentile server time in ms of GET `path`."""
-    for _ in range(warmup):
-        assert client.get(path, headers=headers).status_code == 200, path
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        response = client.get(path, headers=headers)
-        samples.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, path
-    samples.sort()
-    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
 
 
 def run(backend, users, messages):

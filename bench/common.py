@@ -66,18 +66,38 @@ def postgres_reachable():
         return False
 
 
-def measure(client, path, runs=50, warmup=5):
-    """Median and 95th percentile server time in ms of GET `path` through the test client."""
+def measure(client, path, headers=None, expect=None, runs=50, warmup=5):
+    """Median and 95th percentile server time in ms of GET `path` through the test client; the warm-up
+    answers must be 200 and, when given, hold the text `expect`."""
     for _ in range(warmup):
-        assert client.get(path).status_code == 200, path
+        response = client.get(path, headers=headers)
+        assert response.status_code == 200, path
+        assert expect is None or expect in response.get_data(as_text=True), path
     samples = []
     for _ in range(runs):
         start = time.perf_counter()
-        response = client.get(path)
+        response = client.get(path, headers=headers)
         samples.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, path
     samples.sort()
     return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+
+
+class Progress:
+    """Prints each step's label and time, in place of `flask generate-data`'s progress bar."""
+
+    def __init__(self, total, label):
+        self.label, self.total = label, total
+
+    def __enter__(self):
+        self.start = time.perf_counter()
+        return self
+
+    def update(self, n):
+        pass
+
+    def __exit__(self, *exc):
+        print(f"  {self.label}: {self.total:,} in {time.perf_counter() - self.start:.1f} s", flush=True)
 
 
 def print_table(title, rows):

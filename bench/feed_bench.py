@@ -10,12 +10,11 @@ Prints a Markdown table of median and p95 server time (target: under 15 ms).
 
 import argparse
 import contextlib
-import statistics
 import tempfile
 import time
 
 import sqlalchemy as sa
-from common import POSTGRES_ADMIN, postgres_reachable, print_table
+from common import POSTGRES_ADMIN, Progress, measure, postgres_reachable, print_table
 from sqlalchemy import desc, literal, select, union_all
 
 from socialapp import create_app
@@ -53,23 +52,6 @@ def database(backend):
         yield app
 
 
-class Progress:
-    """Prints each step's label and time, in place of the command's progress bar."""
-
-    def __init__(self, total, label):
-        self.label, self.total = label, total
-
-    def __enter__(self):
-        self.start = time.perf_counter()
-        return self
-
-    def update(self, n):
-        pass
-
-    def __exit__(self, *exc):
-        print(f"  {self.label}: {self.total:,} in {time.perf_counter() - self.start:.1f} s", flush=True)
-
-
 def cursor_for_page(viewer_id, page):
     """The cursor that opens page `page` of the viewer's feed, found with an OFFSET once."""
     authors = union_all(select(Follow.followed_id).where(Follow.follower_id == viewer_id), select(literal(viewer_id)))
@@ -81,19 +63,6 @@ def cursor_for_page(viewer_id, page):
         .limit(1)
     ).one()
     return encode_cursor(*row)
-
-
-def measure(client, path, headers=None, runs=50, warmup=5):
-    for _ in range(warmup):
-        assert client.get(path, headers=headers).status_code == 200, path
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        response = client.get(path, headers=headers)
-        samples.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, path
-    samples.sort()
-    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
 
 
 def run(backend, args):

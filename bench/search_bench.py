@@ -18,11 +18,10 @@ Prints a Markdown table of median and p95 server time (targets: posts under 30 m
 import argparse
 import os
 import re
-import statistics
 import time
 
 import sqlalchemy as sa
-from common import POSTGRES_ADMIN, postgres_reachable, print_table
+from common import POSTGRES_ADMIN, Progress, measure, postgres_reachable, print_table
 
 from socialapp import create_app
 from socialapp.cli_posts import generate_data
@@ -35,23 +34,6 @@ PG_NAME = "socialapp_bench_search"
 RARE_WORD = "zeppelin"
 RARE_EVERY = 10_000
 HTMX = {"HX-Request": "true"}
-
-
-class Progress:
-    """Prints each step's label and time, in place of the command's progress bar."""
-
-    def __init__(self, total, label):
-        self.label, self.total = label, total
-
-    def __enter__(self):
-        self.start = time.perf_counter()
-        return self
-
-    def update(self, n):
-        pass
-
-    def __exit__(self, *exc):
-        print(f"  {self.label}: {self.total:,} in {time.perf_counter() - self.start:.1f} s", flush=True)
 
 
 def _database_url(backend, fresh):
@@ -105,21 +87,6 @@ def prepare(args):
         conn.exec_driver_sql("ANALYZE")
     print(f"  generated in {time.perf_counter() - started:.0f} s", flush=True)
     return ids[0]
-
-
-def measure(client, path, headers, expect, runs=50, warmup=5):
-    """Median and 95th percentile server time in ms of GET `path`, checking the answer holds `expect`."""
-    for _ in range(warmup):
-        response = client.get(path, headers=headers)
-        assert response.status_code == 200 and expect in response.get_data(as_text=True), path
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        response = client.get(path, headers=headers)
-        samples.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, path
-    samples.sort()
-    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
 
 
 def _second_page(client):

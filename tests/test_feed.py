@@ -1,30 +1,15 @@
 """The home feed, a person's posts and their pages: who is in them, order, cursors, query counts."""
 
-import contextlib
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from socialapp.models import Comment, Like, Post, PostImage
 from socialapp.models.base import utcnow
 from socialapp.services import feed, posts, social
+from tests.support.queries import counted_queries
 
 HTMX = {"HX-Request": "true"}
-
-
-@contextlib.contextmanager
-def counted_queries(db):
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def add_posts(db, author, count, start=None, same_time=False):

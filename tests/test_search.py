@@ -6,11 +6,11 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from socialapp.models import Post
 from socialapp.models.base import utcnow
 from socialapp.services import accounts, posts, search, search_index, social
+from tests.support.queries import counted_queries
 
 HTMX = {"HX-Request": "true"}
 
@@ -43,20 +43,6 @@ def found_everywhere(viewer, query):
         if not page.next_cursor:
             return bodies
         cursor = page.next_cursor
-
-
-@contextlib.contextmanager
-def counted_queries(db):
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 # Finding posts.

@@ -1,15 +1,15 @@
 """Following, blocking, lists of people, suggestions and people search."""
 
-import contextlib
 from datetime import datetime
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from socialapp.models import Block, Follow, User
 from socialapp.services import accounts, social
 from socialapp.services.visibility import blocks, hidden_user_ids, is_blocked_between, visible_to
 from tests.support.factories import PASSWORD
+from tests.support.queries import counted_queries
 
 HX = {"HX-Request": "true"}
 
@@ -22,20 +22,6 @@ def counts(username):
 def add_block(db, blocker, blocked):
     db.session.add(Block(blocker_id=blocker.id, blocked_id=blocked.id))
     db.session.commit()
-
-
-@contextlib.contextmanager
-def counted_queries(db):
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def follow(db, a, b):
