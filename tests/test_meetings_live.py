@@ -4,28 +4,16 @@ broker, and between two workers through Redis."""
 
 import json
 import time
-import uuid
 
 import pytest
 import simple_websocket
 
 from socialapp.services import meetings
-from tests.support.browser import LiveServer
-from tests.support.services import CI, redis_available, redis_test_url
+from tests.support.browser import session_cookie
 
 # Seconds to wait for a message: generous, since CI runs two test processes on two cores.
 WAIT = 10
 OFFER = {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"}
-
-
-def session_cookie(app, user_id):
-    from socialapp.extensions import db
-    from socialapp.models import User
-
-    client = app.test_client()
-    with app.app_context(), client.session_transaction() as session:
-        session["_user_id"] = db.session.get(User, user_id).get_id()
-    return f"session={client.get_cookie('session').value}"
 
 
 class Tab:
@@ -185,33 +173,6 @@ def test_joining_an_unknown_room_gets_an_error(live_server):
     ada.send("meeting.join", room=room_of(live_server, ada_id))
     assert ada.expect("meeting.joined")
     ada.close()
-
-
-@pytest.fixture
-def two_workers(browser_database_url, tmp_path):
-    """Two apps with their own servers, sharing the database and Redis: two workers' worth of state."""
-    from socialapp import create_app
-    from socialapp.extensions import db
-    from tests.conftest import app_config, empty_database
-
-    if not redis_available():
-        if CI:
-            pytest.fail("Redis is required when CI=true")
-        pytest.skip("Redis is not running here")
-    prefix = f"test-{uuid.uuid4().hex[:10]}"
-    servers = []
-    for n in range(2):
-        config = app_config(
-            browser_database_url, tmp_path / f"w{n}", REDIS_URL=redis_test_url(), REALTIME_PREFIX=prefix
-        )
-        servers.append(LiveServer(create_app(config)))
-        servers[-1].start()
-    yield servers
-    for server in servers:
-        server.app.extensions["realtime"].stopped.set()
-        server.stop()
-    with servers[0].app.app_context():
-        empty_database(db)
 
 
 def test_signalling_between_two_workers_through_redis(two_workers):

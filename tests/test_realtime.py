@@ -2,28 +2,15 @@
 
 import json
 import time
-import uuid
 
 import pytest
 import simple_websocket
 
 from socialapp import realtime
-from tests.support.browser import LiveServer
-from tests.support.services import CI, redis_available, redis_test_url
+from tests.support.browser import session_cookie
+from tests.support.services import redis_test_url
 
 realtime.register_renderer("test_ping", lambda viewer, event: f'<p id="ping">{viewer}:{event["n"]}</p>')
-
-
-def session_cookie(app, user_id):
-    from socialapp.extensions import db
-    from socialapp.models import User
-
-    client = app.test_client()
-    with app.app_context():
-        user = db.session.get(User, user_id)
-        with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
-    return f"session={client.get_cookie('session').value}"
 
 
 def connect(server, cookie=None, origin=None, path="/ws"):
@@ -118,40 +105,6 @@ def test_presence_follows_open_sockets(live_server):
         while realtime.is_online(ada) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not realtime.is_online(ada)
-
-
-@pytest.fixture
-def redis_prefix():
-    if not redis_available():
-        if CI:
-            pytest.fail("Redis is required when CI=true")
-        pytest.skip("Redis is not running here")
-    return f"test-{uuid.uuid4().hex[:10]}"
-
-
-@pytest.fixture
-def two_workers(browser_database_url, tmp_path, redis_prefix):
-    """Two app processes' worth of state (two apps, two servers) sharing the database and Redis."""
-    from socialapp import create_app
-    from tests.conftest import app_config
-
-    servers = []
-    for n in range(2):
-        config = app_config(
-            browser_database_url, tmp_path / f"w{n}", REDIS_URL=redis_test_url(), REALTIME_PREFIX=redis_prefix
-        )
-        server = LiveServer(create_app(config))
-        server.start()
-        servers.append(server)
-    yield servers
-    for server in servers:
-        server.app.extensions["realtime"].stopped.set()
-        server.stop()
-    from socialapp.extensions import db
-    from tests.conftest import empty_database
-
-    with servers[0].app.app_context():
-        empty_database(db)
 
 
 def test_an_event_published_on_one_worker_reaches_a_socket_on_the_other(two_workers):

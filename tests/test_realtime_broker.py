@@ -3,21 +3,9 @@
 import queue
 import threading
 import time
-import uuid
-
-import pytest
 
 from socialapp.realtime.broker import MemoryBroker, RedisBroker
-from tests.support.services import CI, redis_available, redis_test_url
-
-
-@pytest.fixture
-def redis_prefix():
-    if not redis_available():
-        if CI:
-            pytest.fail("Redis is required when CI=true")
-        pytest.skip("Redis is not running here")
-    return f"test-{uuid.uuid4().hex[:10]}"
+from tests.support.services import redis_test_url
 
 
 class Subscriber:

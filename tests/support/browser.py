@@ -2,6 +2,7 @@
 
 import os
 import threading
+import uuid
 
 import pytest
 from werkzeug.serving import make_server
@@ -85,6 +86,52 @@ def live_server(browser_database_url, tmp_path, live_overrides):
             db.session.remove()
             empty_database(db)
             db.engine.dispose()
+
+
+@pytest.fixture
+def redis_prefix():
+    """A fresh key and channel prefix in the test Redis, which must run when CI=true."""
+    from tests.support.services import CI, redis_available
+
+    if not redis_available():
+        if CI:
+            pytest.fail("Redis is required when CI=true")
+        pytest.skip("Redis is not running here")
+    return f"test-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def two_workers(browser_database_url, tmp_path, redis_prefix):
+    """Two app processes' worth of state (two apps, two servers) sharing the database and Redis."""
+    from socialapp import create_app
+    from socialapp.extensions import db
+    from tests.support.services import redis_test_url
+
+    servers = []
+    for n in range(2):
+        config = app_config(
+            browser_database_url, tmp_path / f"w{n}", REDIS_URL=redis_test_url(), REALTIME_PREFIX=redis_prefix
+        )
+        server = LiveServer(create_app(config))
+        server.start()
+        servers.append(server)
+    yield servers
+    for server in servers:
+        server.app.extensions["realtime"].stopped.set()
+        server.stop()
+    with servers[0].app.app_context():
+        empty_database(db)
+
+
+def session_cookie(app, user_id):
+    """The Cookie header of a browser logged in as `user_id` on `app`."""
+    from socialapp.extensions import db
+    from socialapp.models import User
+
+    client = app.test_client()
+    with app.app_context(), client.session_transaction() as session:
+        session["_user_id"] = db.session.get(User, user_id).get_id()
+    return f"session={client.get_cookie('session').value}"
 
 
 def log_in(page, server, login, password=None):
