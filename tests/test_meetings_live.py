@@ -122,6 +122,7 @@ def test_a_full_meeting_refuses_the_next_tab_with_a_clear_message(live_server):
     assert cyd.expect("meeting.full")["message"] == "This meeting is full."
     ada.expect_nothing("meeting.peer-joined")  # no one was let in
     bob.send("meeting.leave")
+    ada.expect("meeting.peer-left")  # Bob's seat is free only once his leave is handled
     assert cyd.join(room_id)["peers"][0]["name"] == "Ada Tester"
     for tab in (ada, bob, cyd):
         tab.close()
