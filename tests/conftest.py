@@ -162,6 +162,29 @@ def make_user(app):
 
 
 @pytest.fixture
+def ada(make_user):
+    return make_user("ada")
+
+
+@pytest.fixture
+def bob(make_user):
+    return make_user("bob")
+
+
+@pytest.fixture
+def alice(make_user):
+    return make_user("alice")
+
+
+@pytest.fixture
+def block(app):
+    """`block(blocker, blocked)` puts the block's row straight into the database."""
+    from tests.support.factories import make_block
+
+    return make_block
+
+
+@pytest.fixture
 def login(client):
     """Log `user` in on the test client, as the login form would."""
 

@@ -4,6 +4,7 @@ import sys
 import pytest
 
 from socialapp import create_app
+from tests.support.htmx import HTMX
 
 
 def test_production_refuses_the_default_secret_key(monkeypatch, tmp_path):
@@ -53,7 +54,7 @@ def test_unknown_page_is_a_friendly_404(client):
 
 
 def test_errors_for_htmx_requests_come_as_a_toast(client):
-    response = client.get("/no/such/page", headers={"HX-Request": "true"})
+    response = client.get("/no/such/page", headers=HTMX)
     assert response.status_code == 404
     assert response.headers["HX-Retarget"] == "#toasts"
     assert b"<html" not in response.data

@@ -5,27 +5,10 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from socialapp.models import Block
 from socialapp.models.chat import Conversation, ConversationMember, Message
 from socialapp.services import chat
 from socialapp.services.chat import MAX_MESSAGE_LENGTH, ChatError
-
-HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def ada(make_user):
-    return make_user("ada")
-
-
-@pytest.fixture
-def bob(make_user):
-    return make_user("bob")
-
-
-def block(db, blocker, blocked):
-    db.session.add(Block(blocker_id=blocker.id, blocked_id=blocked.id))
-    db.session.commit()
+from tests.support.htmx import HTMX
 
 
 def count(db, model):
@@ -62,9 +45,9 @@ def test_oversized_message_is_refused_and_the_limit_itself_is_allowed(db, ada, b
 
 
 @pytest.mark.parametrize("direction", ["ada blocks bob", "bob blocks ada"])
-def test_no_messages_between_blocked_users_either_way(db, ada, bob, direction):
+def test_no_messages_between_blocked_users_either_way(db, ada, bob, direction, block):
     blocker, blocked = (ada, bob) if direction == "ada blocks bob" else (bob, ada)
-    block(db, blocker, blocked)
+    block(blocker, blocked)
     with pytest.raises(ChatError) as error:
         chat.send_message(ada, bob, "hello")
     assert error.value.status == 403
@@ -147,9 +130,9 @@ def test_conversations_come_most_recent_first_with_last_message_and_unread(db, a
     ]
 
 
-def test_a_blocked_persons_conversation_leaves_the_list_and_the_badge(db, ada, bob):
+def test_a_blocked_persons_conversation_leaves_the_list_and_the_badge(db, ada, bob, block):
     chat.send_message(bob, ada, "hello")
-    block(db, ada, bob)
+    block(ada, bob)
     assert chat.conversations_for(ada.id) == []
     assert chat.unread_total(ada.id) == 0
 
@@ -177,11 +160,11 @@ def test_only_the_sender_deletes_a_message_and_its_text_is_gone(db, ada, bob, ma
     assert chat.unread_total(bob.id) == 0
 
 
-def test_people_list_hides_blocked_unverified_and_oneself_and_searches_names(db, ada, bob, make_user):
+def test_people_list_hides_blocked_unverified_and_oneself_and_searches_names(db, ada, bob, make_user, block):
     make_user("carol", first_name="Zoe")
     make_user("pending", verified=False)
     eve = make_user("eve")
-    block(db, eve, ada)
+    block(eve, ada)
     users, more = chat.chat_users(ada.id)
     assert [u.username for u in users] == ["bob", "carol"]
     assert [u.username for u in chat.chat_users(ada.id, "zo")[0]] == ["carol"]
@@ -254,8 +237,8 @@ def test_an_empty_message_gets_a_clear_error(client, login, ada, bob):
     assert "Write a message before sending." in response.get_data(as_text=True)
 
 
-def test_writing_to_a_blocked_or_unknown_user_is_refused(client, login, ada, bob, db):
-    block(db, bob, ada)
+def test_writing_to_a_blocked_or_unknown_user_is_refused(client, login, ada, bob, db, block):
+    block(bob, ada)
     login(ada)
     assert client.post("/chat/bob/messages", data={"body": "hi"}).status_code == 403
     assert client.post("/chat/nobody/messages", data={"body": "hi"}).status_code == 404
@@ -264,9 +247,9 @@ def test_writing_to_a_blocked_or_unknown_user_is_refused(client, login, ada, bob
     assert count(db, Message) == 0
 
 
-def test_the_people_list_hides_blocked_users(client, login, ada, bob, make_user, db):
+def test_the_people_list_hides_blocked_users(client, login, ada, bob, make_user, db, block):
     make_user("eve")
-    block(db, ada, bob)
+    block(ada, bob)
     login(ada)
     html = client.get("/chat/").get_data(as_text=True)
     assert "@eve" in html and "@bob" not in html

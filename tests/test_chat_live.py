@@ -6,19 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from socialapp.blueprints.chat import live
-from socialapp.models import Block
 from socialapp.models.chat import Message
 from socialapp.services import chat
-
-
-@pytest.fixture
-def ada(make_user):
-    return make_user("ada")
-
-
-@pytest.fixture
-def bob(make_user):
-    return make_user("bob")
 
 
 @pytest.fixture
@@ -87,11 +76,10 @@ def test_the_senders_other_tabs_get_the_message_without_a_read_marker(db, ada, b
     assert "Delete message" in html
 
 
-def test_outsiders_and_blocked_members_get_nothing(db, ada, bob, make_user):
+def test_outsiders_and_blocked_members_get_nothing(db, ada, bob, make_user, block):
     message = chat.send_message(ada, bob, "hello")
     assert live.message_fragment(make_user("eve"), {"message_id": message.id}) == ""
-    db.session.add(Block(blocker_id=bob.id, blocked_id=ada.id))
-    db.session.commit()
+    block(bob, ada)
     assert live.message_fragment(bob, {"message_id": message.id}) == ""
     assert live.typing_fragment(bob, {"user_id": ada.id}) == ""
 
@@ -110,11 +98,10 @@ def test_seen_and_typing_fragments(db, ada, bob):
     assert "Bob is typing" in live.typing_fragment(ada, {"user_id": bob.id})
 
 
-def test_presence_changes_replace_the_row_and_the_dot(db, ada, bob, make_user):
+def test_presence_changes_replace_the_row_and_the_dot(db, ada, bob, make_user, block):
     live._presence_cache.clear()
     eve = make_user("eve")
-    db.session.add(Block(blocker_id=eve.id, blocked_id=bob.id))
-    db.session.commit()
+    block(eve, bob)
     assert live.presence_fragment(eve.id, {"user_id": bob.id, "online": True}) == ""
     html = live.presence_fragment(ada, {"user_id": bob.id, "online": True})
     assert f'id="chat-user-{bob.id}" class="person online" hx-swap-oob="true"' in html

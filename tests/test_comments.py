@@ -7,8 +7,7 @@ from socialapp.models import Comment, Notification, Post
 from socialapp.services import comments, posts, social
 from socialapp.services.accounts import delete_account
 from tests.support.factories import PASSWORD
-
-HTMX = {"HX-Request": "true"}
+from tests.support.htmx import HTMX
 
 
 @pytest.fixture

@@ -7,9 +7,8 @@ import pytest
 from socialapp.models import Comment, Like, Post, PostImage
 from socialapp.models.base import utcnow
 from socialapp.services import feed, posts, social
+from tests.support.htmx import HTMX
 from tests.support.queries import counted_queries
-
-HTMX = {"HX-Request": "true"}
 
 
 def add_posts(db, author, count, start=None, same_time=False):

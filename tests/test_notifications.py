@@ -1,9 +1,8 @@
 """Notifications: created with their cause, never for oneself or across a block, withdrawn when undone."""
 
-from socialapp.models import Block, Notification
+from socialapp.models import Notification
 from socialapp.services import notifications, social
-
-HX = {"HX-Request": "true"}
+from tests.support.htmx import HTMX
 
 
 def test_a_follow_notifies_and_an_unfollow_withdraws_it(app, db, make_user):
@@ -17,21 +16,19 @@ def test_a_follow_notifies_and_an_unfollow_withdraws_it(app, db, make_user):
     assert db.session.query(Notification).count() == 0
 
 
-def test_no_notification_for_ones_own_action_or_across_a_block(app, db, make_user):
+def test_no_notification_for_ones_own_action_or_across_a_block(app, db, make_user, block):
     ada, bob = make_user("ada"), make_user("bob")
     assert notifications.notify(ada.id, ada.id, "like") is None
-    db.session.add(Block(blocker_id=ada.id, blocked_id=bob.id))
-    db.session.commit()
+    block(ada, bob)
     assert notifications.notify(ada.id, bob.id, "message") is None
     db.session.commit()
     assert db.session.query(Notification).count() == 0
 
 
-def test_notifications_from_someone_later_blocked_are_hidden(app, db, make_user):
+def test_notifications_from_someone_later_blocked_are_hidden(app, db, make_user, block):
     ada, bob = make_user("ada"), make_user("bob")
     social.follow(bob, ada)
-    db.session.add(Block(blocker_id=ada.id, blocked_id=bob.id))
-    db.session.commit()
+    block(ada, bob)
     assert notifications.unread_count(ada.id) == 0
     assert notifications.page(ada.id)[0] == []
 
@@ -60,7 +57,7 @@ def test_the_page_lists_newest_first_links_to_the_cause_and_marks_read(client, d
     assert 'href="/chat/cy"' in html and 'href="/u/bob"' in html
     assert "Notifications, 2 unread" in html
     first = notifications.page(ada.id)[0][0][0]
-    response = client.post(f"/notifications/{first.id}/read", headers=HX)
+    response = client.post(f"/notifications/{first.id}/read", headers=HTMX)
     assert response.status_code == 200
     assert "Notifications, 1 unread" in response.get_data(as_text=True)
     client.post("/notifications/read-all")
@@ -86,7 +83,7 @@ def test_notifications_page_paginates(client, db, make_user, login):
     html = client.get("/notifications").get_data(as_text=True)
     assert html.count('class="notification row unread"') == 20
     _, before = notifications.page(ada.id)
-    more = client.get(f"/notifications?before={before}", headers=HX).get_data(as_text=True)
+    more = client.get(f"/notifications?before={before}", headers=HTMX).get_data(as_text=True)
     assert more.count('class="notification row unread"') == 5 and "<html" not in more
 
 
@@ -102,7 +99,7 @@ def test_the_bell_fragment_is_served_for_refetching(client, db, make_user, login
     ada, bob = make_user("ada"), make_user("bob")
     social.follow(bob, ada)
     login(ada)
-    html = client.get("/notifications/bell", headers=HX).get_data(as_text=True)
+    html = client.get("/notifications/bell", headers=HTMX).get_data(as_text=True)
     assert 'aria-label="Notifications, 1 unread"' in html and 'hx-trigger="live:ready from:document"' in html
     assert "<html" not in html
 
@@ -113,9 +110,9 @@ def test_the_menu_shows_the_latest_and_marks_all_read_with_the_bell(client, db, 
     login(ada)
     page = client.get("/").get_data(as_text=True)
     assert 'id="notifications-dropdown"' in page and "started following you" not in page  # loaded when opened
-    menu = client.get("/notifications/menu", headers=HX).get_data(as_text=True)
+    menu = client.get("/notifications/menu", headers=HTMX).get_data(as_text=True)
     assert "Bob Tester started following you" in menu and 'href="/u/bob"' in menu and "<html" not in menu
-    response = client.post("/notifications/read-all", headers=HX).get_data(as_text=True)
+    response = client.post("/notifications/read-all", headers=HTMX).get_data(as_text=True)
     assert 'id="notifications-dropdown"' in response
     assert 'aria-label="Notifications, 0 unread"' in response and 'hx-swap-oob="true"' in response
     assert notifications.unread_count(ada.id) == 0

@@ -8,19 +8,8 @@ from werkzeug.datastructures import FileStorage
 
 from socialapp.models import Like, Post, PostHashtag, PostImage
 from socialapp.services import images, posts, social
+from tests.support.htmx import HTMX
 from tests.support.pictures import picture_bytes, upload
-
-HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def alice(make_user):
-    return make_user("alice")
-
-
-@pytest.fixture
-def bob(make_user):
-    return make_user("bob")
 
 
 def write(user, body="hello", uploads=()):

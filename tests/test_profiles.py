@@ -4,7 +4,6 @@ import os
 
 import pytest
 
-from socialapp.models import Block
 from socialapp.services import accounts, images, profiles
 from tests.support.pictures import picture_bytes, upload
 
@@ -19,11 +18,6 @@ def edit(client, **fields):
 
 def reload(username="ada"):
     return accounts.find_by_username(username)
-
-
-def block(db, blocker, blocked):
-    db.session.add(Block(blocker_id=blocker.id, blocked_id=blocked.id))
-    db.session.commit()
 
 
 def test_edit_every_field_and_see_it_on_the_profile(client, make_user, login):
@@ -316,12 +310,14 @@ def bob_with_picture(client, make_user, login):
 
 
 @pytest.mark.parametrize("direction", ["viewer_blocks", "viewer_is_blocked"])
-def test_profiles_and_pictures_are_hidden_across_a_block(client, db, make_user, login, bob_with_picture, direction):
+def test_profiles_and_pictures_are_hidden_across_a_block(
+    client, db, make_user, login, bob_with_picture, direction, block
+):
     bob, ada = bob_with_picture, make_user("ada")
     src = f"/media/{bob.id}/{bob.avatar_key}/avatar.jpg"
     login(ada)
     assert client.get("/u/bob").status_code == 200 and client.get(src).status_code == 200
-    block(db, *((ada, bob) if direction == "viewer_blocks" else (bob, ada)))
+    block(*((ada, bob) if direction == "viewer_blocks" else (bob, ada)))
     assert client.get("/u/bob").status_code == 404
     assert client.get(src).status_code == 404
     assert client.get(f"/media/{bob.id}/{bob.avatar_key}/thumb.jpg").status_code == 404

@@ -10,9 +10,8 @@ import pytest
 from socialapp.models import Post
 from socialapp.models.base import utcnow
 from socialapp.services import accounts, posts, search, search_index, social
+from tests.support.htmx import HTMX
 from tests.support.queries import counted_queries
-
-HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture

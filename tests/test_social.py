@@ -5,23 +5,17 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select, text
 
-from socialapp.models import Block, Follow, User
+from socialapp.models import Follow, User
 from socialapp.services import accounts, social
 from socialapp.services.visibility import blocks, hidden_user_ids, is_blocked_between, visible_to
 from tests.support.factories import PASSWORD
+from tests.support.htmx import HTMX
 from tests.support.queries import counted_queries
-
-HX = {"HX-Request": "true"}
 
 
 def counts(username):
     user = accounts.find_by_username(username)
     return user.followers_count, user.following_count
-
-
-def add_block(db, blocker, blocked):
-    db.session.add(Block(blocker_id=blocker.id, blocked_id=blocked.id))
-    db.session.commit()
 
 
 def follow(db, a, b):
@@ -46,7 +40,7 @@ def test_follow_and_unfollow_keep_counts_right(client, make_user, login):
 def test_follow_over_htmx_returns_the_button_and_fresh_counts(client, make_user, login):
     login(make_user("ada"))
     make_user("bob")
-    response = client.post("/u/bob/follow", data={"counts": "1"}, headers=HX)
+    response = client.post("/u/bob/follow", data={"counts": "1"}, headers=HTMX)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert ">Unfollow</button>" in html and "/u/bob/unfollow" in html
@@ -67,7 +61,7 @@ def test_bad_graph_requests_get_a_clear_4xx(client, make_user, login, path, stat
 
 def test_following_yourself_is_refused_with_a_message(client, make_user, login):
     login(make_user("ada"))
-    response = client.post("/u/ada/follow", headers=HX)
+    response = client.post("/u/ada/follow", headers=HTMX)
     assert response.status_code == 400
     assert b"You cannot follow yourself." in response.data
 
@@ -84,10 +78,9 @@ def test_block_ends_follows_both_ways_and_fixes_counts(client, db, make_user, lo
     assert is_blocked_between(ada.id, bob.id) and is_blocked_between(bob.id, ada.id)
 
 
-def test_blocked_people_cannot_see_or_follow_each_other(app, client, db, make_user, login):
+def test_blocked_people_cannot_see_or_follow_each_other(app, client, db, make_user, login, block):
     ada, bob = make_user("ada"), make_user("bob")
-    db.session.add(Block(blocker_id=ada.id, blocked_id=bob.id))
-    db.session.commit()
+    block(ada, bob)
     login(bob)
     assert client.get("/u/ada").status_code == 404
     assert client.post("/u/ada/follow").status_code == 404
@@ -123,16 +116,15 @@ def test_follower_lists_are_paginated_by_cursor_without_gaps(client, db, make_us
     assert html.count('class="person row"') == 20
     assert "Unfollow Fan20 Tester" in html and "Follow Fan21 Tester" in html
     assert "cursor=" in html
-    more = client.get(f"/u/star/followers?cursor={cursor}", headers=HX).get_data(as_text=True)
+    more = client.get(f"/u/star/followers?cursor={cursor}", headers=HTMX).get_data(as_text=True)
     assert more.count('class="person row"') == 5 and "<html" not in more
 
 
-def test_follow_lists_hide_people_in_a_block_with_the_viewer(client, db, make_user, login):
+def test_follow_lists_hide_people_in_a_block_with_the_viewer(client, db, make_user, login, block):
     star, fan, viewer = make_user("star"), make_user("fan"), make_user("viewer")
     follow(db, fan, star)
     follow(db, star, fan)
-    db.session.add(Block(blocker_id=fan.id, blocked_id=viewer.id))
-    db.session.commit()
+    block(fan, viewer)
     assert social.followers_page(viewer, star)[0] == []
     assert social.following_page(viewer, star)[0] == []
     assert [u.username for u in social.followers_page(star, star)[0]] == ["fan"]
@@ -143,7 +135,7 @@ def test_follow_list_with_a_mangled_cursor_starts_over(client, make_user, login)
     assert client.get("/u/ada/followers?cursor=garbage_x").status_code == 200
 
 
-def test_suggestions_rank_friends_of_friends_by_mutual_connections(app, db, make_user):
+def test_suggestions_rank_friends_of_friends_by_mutual_connections(app, db, make_user, block):
     me, f1, f2 = make_user("me"), make_user("f1"), make_user("f2")
     two_mutual, one_mutual, popular, blocked, blocker = (
         make_user(n) for n in ("two", "one", "pop", "blocked", "blocker")
@@ -157,8 +149,8 @@ def test_suggestions_rank_friends_of_friends_by_mutual_connections(app, db, make
     follow(db, f1, one_mutual)
     for fan in (two_mutual, one_mutual, blocked):
         follow(db, fan, popular)
-    db.session.add_all([Block(blocker_id=me.id, blocked_id=blocked.id), Block(blocker_id=blocker.id, blocked_id=me.id)])
-    db.session.commit()
+    block(me, blocked)
+    block(blocker, me)
     suggested = social.suggestions(me, limit=10)
     names = [u.username for u, _ in suggested]
     assert names[:2] == ["two", "one"]
@@ -168,7 +160,7 @@ def test_suggestions_rank_friends_of_friends_by_mutual_connections(app, db, make
         assert never not in names
 
 
-def test_the_home_box_reuses_its_ranking_but_drops_follows_and_blocks_at_once(app, db, make_user, monkeypatch):
+def test_the_home_box_reuses_its_ranking_but_drops_follows_and_blocks_at_once(app, db, make_user, monkeypatch, block):
     me, friend, a, b, c = (make_user(n) for n in ("me", "friend", "a", "b", "c"))
     follow(db, me, friend)
     for person in (a, b):
@@ -180,7 +172,7 @@ def test_the_home_box_reuses_its_ranking_but_drops_follows_and_blocks_at_once(ap
     with counted_queries(db) as statements:
         assert names() == first  # ...but the ranking is reused: the people in it are only looked up
     assert not any("GROUP BY" in statement.upper() for statement in statements)
-    add_block(db, me, a)
+    block(me, a)
     assert "a" not in names()
     monkeypatch.setattr(social, "BOX_TTL", 0)
     assert "c" in names()[:2]
@@ -213,20 +205,19 @@ def test_people_search_treats_wildcards_as_text(app, make_user):
     assert social.search_people(viewer, "x" * 5000) == []
 
 
-def test_people_search_respects_blocks_and_hides_unverified(app, db, make_user):
+def test_people_search_respects_blocks_and_hides_unverified(app, db, make_user, block):
     viewer = make_user("viewer")
     blocker = make_user("adam")
     make_user("adele", verified=False)
     make_user("ada")
-    db.session.add(Block(blocker_id=blocker.id, blocked_id=viewer.id))
-    db.session.commit()
+    block(blocker, viewer)
     assert [u.username for u in social.search_people(viewer, "ad")] == ["ada"]
 
 
 def test_people_search_over_htmx_returns_only_the_results(client, make_user, login):
     login(make_user("viewer"))
     make_user("ada")
-    html = client.get("/people/search?q=ad", headers=HX).get_data(as_text=True)
+    html = client.get("/people/search?q=ad", headers=HTMX).get_data(as_text=True)
     assert 'id="people-results"' in html and "@ada" in html and "<html" not in html
 
 
@@ -239,10 +230,10 @@ def test_deleting_an_account_fixes_the_counts_of_others(client, db, make_user):
     assert counts("bob") == (0, 0) and counts("cy") == (0, 0)
 
 
-def test_hidden_user_ids_lists_blocks_in_both_directions(app, db, make_user):
+def test_hidden_user_ids_lists_blocks_in_both_directions(app, db, make_user, block):
     a, b, c, d = (make_user(n) for n in "abcd")
-    db.session.add_all([Block(blocker_id=a.id, blocked_id=b.id), Block(blocker_id=c.id, blocked_id=a.id)])
-    db.session.commit()
+    block(a, b)
+    block(c, a)
     assert set(db.session.scalars(hidden_user_ids(a.id))) == {b.id, c.id}
     assert not is_blocked_between(a.id, d.id)
     assert not is_blocked_between(a.id, a.id)
@@ -285,19 +276,19 @@ def test_profile_shows_counts_follow_and_block_controls(client, db, make_user, l
     assert "<strong>1</strong> following" in own and "/u/ada/block" not in own and "Follow Ada" not in own
 
 
-def test_someone_blocked_cannot_reach_the_blockers_block_or_unblock(client, db, make_user, login):
+def test_someone_blocked_cannot_reach_the_blockers_block_or_unblock(client, db, make_user, login, block):
     ada, bob = make_user("ada"), make_user("bob")
-    add_block(db, bob, ada)
+    block(bob, ada)
     login(ada)
     for response in (client.get("/u/bob/block"), client.post("/u/bob/block"), client.post("/u/bob/unblock")):
         assert response.status_code == 404 and b"Bob Tester" not in response.data
     assert not blocks(ada.id, bob.id) and blocks(bob.id, ada.id)
 
 
-def test_in_a_block_both_ways_each_can_unblock_their_own(client, db, make_user, login):
+def test_in_a_block_both_ways_each_can_unblock_their_own(client, db, make_user, login, block):
     ada, bob = make_user("ada"), make_user("bob")
-    add_block(db, ada, bob)
-    add_block(db, bob, ada)
+    block(ada, bob)
+    block(bob, ada)
     login(ada)
     assert "Bob Tester" in client.get("/settings/blocked").get_data(as_text=True)
     assert client.post("/u/bob/unblock").status_code == 302
@@ -315,22 +306,22 @@ def test_unblocking_does_not_bring_back_the_follows(client, db, make_user, login
 
 
 @pytest.mark.parametrize("direction", ["viewer blocks", "viewer is blocked"])
-def test_blocks_hide_people_from_search_suggestions_and_lists_both_ways(app, db, make_user, direction):
+def test_blocks_hide_people_from_search_suggestions_and_lists_both_ways(app, db, make_user, direction, block):
     viewer, star, mallory = make_user("viewer"), make_user("star"), make_user("mallory")
     follow(db, mallory, star)
     follow(db, star, mallory)
-    add_block(db, *((viewer, mallory) if direction == "viewer blocks" else (mallory, viewer)))
+    block(*((viewer, mallory) if direction == "viewer blocks" else (mallory, viewer)))
     assert social.search_people(viewer, "mall") == []
     assert "mallory" not in [u.username for u, _ in social.suggestions(viewer)]
     assert social.followers_page(viewer, star)[0] == [] and social.following_page(viewer, star)[0] == []
     assert [u.username for u in social.search_people(star, "mall")] == ["mallory"]
 
 
-def test_visible_to_hides_rows_of_people_in_a_block_either_way(app, db, make_user):
+def test_visible_to_hides_rows_of_people_in_a_block_either_way(app, db, make_user, block):
     me, blocked, blocker, other = (make_user(n) for n in ("me", "blocked", "blocker", "other"))
-    add_block(db, me, blocked)
-    add_block(db, blocker, me)
-    add_block(db, blocked, other)  # a block between two others hides nothing from me
+    block(me, blocked)
+    block(blocker, me)
+    block(blocked, other)  # a block between two others hides nothing from me
     seen = db.session.scalars(select(User.username).where(visible_to(me.id, User.id)).order_by(User.username))
     assert list(seen) == ["me", "other"]
     assert blocks(me.id, blocked.id) and not blocks(blocked.id, me.id)

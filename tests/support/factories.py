@@ -5,7 +5,7 @@ import itertools
 from werkzeug.security import generate_password_hash
 
 from socialapp.extensions import db
-from socialapp.models import User
+from socialapp.models import Block, User
 from socialapp.models.base import utcnow
 
 PASSWORD = "correct horse battery staple"
@@ -32,3 +32,9 @@ def make_user(username=None, verified=True, password=PASSWORD, **fields):
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def make_block(blocker, blocked):
+    """`blocker` blocks `blocked`: the row alone, without what the block service also undoes (follows...)."""
+    db.session.add(Block(blocker_id=blocker.id, blocked_id=blocked.id))
+    db.session.commit()
