@@ -6,34 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import log_in
-
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def open_browser(browser, live_server):
-    """A fresh browser (its own cookies) logged in as `username`, failing the test on page errors."""
-    contexts, problems = [], []
-
-    def open_browser(username, timezone_id="UTC"):
-        context = browser.new_context(timezone_id=timezone_id)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.on("pageerror", lambda error: problems.append(f"{username}: {error}"))
-        page.on(
-            "console",
-            lambda msg: msg.type == "error" and "Content Security Policy" in msg.text and problems.append(msg.text),
-        )
-        log_in(page, live_server, username)
-        return page
-
-    expect.set_options(timeout=10_000)
-    yield open_browser
-    for context in contexts:
-        context.close()
-    assert not problems, "the pages reported errors:\n" + "\n".join(problems)
 
 
 def send(page, text):

@@ -2,10 +2,10 @@
 receives the other two video streams, a camera turned off shows as off for the others, and the tile of
 someone who leaves goes away."""
 
+import functools
+
 import pytest
 from playwright.sync_api import expect
-
-from tests.support.browser import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -27,30 +27,9 @@ VIDEO_FRAMES_FROM_EACH_PEER = """async () => {
 
 
 @pytest.fixture
-def open_browser(browser, live_server):
-    """A fresh browser with its own cookies and camera, logged in as `username`."""
-    contexts, problems = [], []
-
-    def open_browser(username):
-        context = browser.new_context(permissions=["camera", "microphone"])
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        # Shown with the server's log when a test fails: what each page said, in order.
-        page.on("console", lambda msg: print(f"{username} console.{msg.type}: {msg.text}"))
-        page.on("pageerror", lambda error: problems.append(f"{username}: {error}"))
-        page.on(
-            "console",
-            lambda msg: msg.type == "error" and "Content Security Policy" in msg.text and problems.append(msg.text),
-        )
-        log_in(page, live_server, username)
-        return page
-
-    expect.set_options(timeout=30_000)
-    yield open_browser
-    for context in contexts:
-        context.close()
-    assert not problems, "the pages reported errors:\n" + "\n".join(problems)
+def open_browser(open_browser):
+    """A browser with its own camera and microphone, allowed; WebRTC on a busy box takes its time."""
+    return functools.partial(open_browser, timeout=30_000, permissions=["camera", "microphone"])
 
 
 def busy_tiles(page):

@@ -8,15 +8,14 @@ from tests.support.browser import log_in
 pytestmark = pytest.mark.browser
 
 
-def test_the_bell_counts_a_new_follower_without_a_reload_and_its_menu_marks_read(browser, live_server, page):
+def test_the_bell_counts_a_new_follower_without_a_reload_and_its_menu_marks_read(live_server, page, open_browser):
     live_server.make_user("ada", first_name="Ada", last_name="Lovelace")
     live_server.make_user("bob", first_name="Bob", last_name="Builder")
     log_in(page, live_server, "ada")
     expect(page.get_by_role("button", name="Notifications, 0 unread")).to_be_visible()
     page.evaluate("window.__notReloaded = true")
 
-    other = browser.new_context().new_page()
-    log_in(other, live_server, "bob")
+    other = open_browser("bob")
     other.goto(live_server("/u/ada"))
     other.get_by_role("button", name="Follow Ada Lovelace", exact=True).click()
     expect(other.get_by_role("button", name="Unfollow Ada Lovelace")).to_be_visible()

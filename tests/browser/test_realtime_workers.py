@@ -107,14 +107,14 @@ def follow(page, worker, name):
     expect(page.get_by_role("button", name=f"Unfollow {name}")).to_be_visible()
 
 
-def test_a_push_crosses_workers_and_a_killed_worker_loses_nothing(browser, page, workers):
+def test_a_push_crosses_workers_and_a_killed_worker_loses_nothing(page, open_page, workers):
     (first, second), make_user = workers
     for username in ("ada", "bob", "cy"):
         make_user(username, first_name=username.capitalize(), last_name="Tester")
     log_in(page, first, "ada")  # Ada's socket lives on the first worker
     expect(page.get_by_role("button", name="Notifications, 0 unread")).to_be_visible()
 
-    others = browser.new_context().new_page()
+    others = open_page("others")
     log_in(others, second, "bob")  # Bob's follow is handled by the second worker
     follow(others, second, "Ada Tester")
     expect(page.get_by_role("button", name="Notifications, 1 unread")).to_be_visible()
