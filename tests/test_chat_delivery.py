@@ -2,13 +2,12 @@
 
 import queue
 import re
-import time
-import uuid
 
 import pytest
 
 from socialapp.services import chat
-from tests.support.services import redis_available, redis_test_url
+from tests.support.services import redis_test_url, subscription_client_id
+from tests.support.sockets import wait_until
 
 MESSAGE_ID = re.compile(r'id="message-(\d+)"')
 
@@ -46,13 +45,7 @@ def connect(app, user):
     return socket
 
 
-@pytest.fixture
-def people(make_user):
-    return make_user("ada"), make_user("bob")
-
-
-def test_a_message_reaches_every_tab_of_both_people_once_in_order(app, people):
-    ada, bob = people
+def test_a_message_reaches_every_tab_of_both_people_once_in_order(app, ada, bob):
     bob_tabs = [connect(app, bob), connect(app, bob)]
     ada_other_tab = connect(app, ada)
     sent = [chat.send_message(ada, bob, f"hello {i}").id for i in range(3)]
@@ -60,8 +53,7 @@ def test_a_message_reaches_every_tab_of_both_people_once_in_order(app, people):
         assert tab.message_ids(3) == sent
 
 
-def test_an_outsider_connected_to_the_same_worker_receives_nothing(app, people, make_user):
-    ada, bob = people
+def test_an_outsider_connected_to_the_same_worker_receives_nothing(app, ada, bob, make_user):
     eve_tab = connect(app, make_user("eve"))
     bob_tab = connect(app, bob)
     message = chat.send_message(ada, bob, "private")
@@ -71,30 +63,23 @@ def test_an_outsider_connected_to_the_same_worker_receives_nothing(app, people, 
 
 
 @pytest.fixture
-def two_workers(app, database_url, tmp_path):
+def two_apps(app, database_url, tmp_path, redis_prefix):
     """Two app instances sharing the database and a Redis server, as two gunicorn workers would."""
-    if not redis_available():
-        pytest.skip("Redis is not running here")
     from socialapp import create_app
     from tests.conftest import app_config
 
-    prefix = f"chat-test-{uuid.uuid4().hex[:8]}"
-    config = app_config(database_url, tmp_path, REDIS_URL=redis_test_url(), REALTIME_PREFIX=prefix)
+    config = app_config(database_url, tmp_path, REDIS_URL=redis_test_url(), REALTIME_PREFIX=redis_prefix)
     workers = [create_app(config), create_app(config)]
     yield workers
     for worker in workers:
         worker.extensions["realtime"].stopped.set()
 
 
-def test_a_message_sent_on_one_worker_reaches_a_socket_on_the_other_through_redis(two_workers, people):
-    ada, bob = people
-    first, second = two_workers
-    redis = second.extensions["realtime"].broker.redis
-    patterns_before = redis.pubsub_numpat()
+def test_a_message_sent_on_one_worker_reaches_a_socket_on_the_other_through_redis(two_apps, ada, bob):
+    first, second = two_apps
+    broker = second.extensions["realtime"].broker
     bob_tab = connect(second, bob)
-    deadline = time.monotonic() + 5
-    while redis.pubsub_numpat() <= patterns_before and time.monotonic() < deadline:
-        time.sleep(0.02)  # until the second worker's subscriber listens
+    wait_until(lambda: subscription_client_id(broker.redis, broker.client_name), "the second worker to subscribe")
     with first.app_context():
         from socialapp.extensions import db
 

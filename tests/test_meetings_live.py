@@ -3,51 +3,55 @@ tab of the same meeting, camera state, and leaving (also by a dropped socket); t
 broker, and between two workers through Redis."""
 
 import json
-import time
 
 import pytest
-import simple_websocket
 
 from socialapp.services import meetings
 from tests.support.browser import session_cookie
+from tests.support.sockets import PageSocket, wait_until
 
-# Seconds to wait for a message: generous, since CI runs two test processes on two cores.
-WAIT = 10
 OFFER = {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"}
+NO_SUCH_ROOM = "none-such-room"
 
 
-class Tab:
+class Tab(PageSocket):
     """One browser tab's socket, speaking the meeting's JSON messages."""
 
     def __init__(self, server, user_id):
-        headers = {"Origin": "http://127.0.0.1", "Cookie": session_cookie(server.app, user_id)}
-        self.ws = simple_websocket.Client.connect(server.url.replace("http", "ws") + "/ws", headers=headers)
-        assert json.loads(self.ws.receive(timeout=WAIT)) == {"ready": True}
+        super().__init__(server, session_cookie(server.app, user_id))
+        assert json.loads(self.receive()) == {"ready": True}
 
     def send(self, type_, **data):
-        self.ws.send(json.dumps({"type": type_, **data}))
+        super().send(json.dumps({"type": type_, **data}))
 
-    def expect(self, type_, timeout=WAIT):
-        """The next meeting message of `type_`, skipping pushes for other features."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            text = self.ws.receive(timeout=max(0.05, deadline - time.monotonic()))
-            if text and text.startswith('{"type": "meeting.'):
-                message = json.loads(text)
-                if message["type"] == type_:
-                    return message
-        raise AssertionError(f"no {type_} arrived")
+    def next_message(self, what):
+        """The next meeting message, skipping pushes for other features."""
+        return json.loads(self.receive_until(lambda text: text.startswith('{"type": "meeting.'), what=what))
 
-    def expect_nothing(self, type_, wait=0.5):
-        with pytest.raises(AssertionError):
-            self.expect(type_, timeout=wait)
+    def expect(self, type_):
+        """The next meeting message of `type_`, skipping the others."""
+        while (message := self.next_message(f"a {type_}"))["type"] != type_:
+            pass
+        return message
+
+    def barrier(self):
+        """The meeting messages that reach this tab before the answer to a message sent now.
+
+        Joining an unknown room is answered through the broker, on this user's channel, like every message
+        to a tab: so whatever was published to this tab before this call reached it before the answer does.
+        """
+        self.send("meeting.join", room=NO_SUCH_ROOM)
+        before = []
+        while (message := self.next_message("the answer to the barrier"))["type"] != "meeting.error":
+            before.append(message)
+        return before
+
+    def expect_nothing(self, type_):
+        assert type_ not in [message["type"] for message in self.barrier()]
 
     def join(self, room_id, **media):
         self.send("meeting.join", room=room_id, **media)
         return self.expect("meeting.joined")
-
-    def close(self):
-        self.ws.close()
 
 
 def room_of(server, host_id, title="Call"):
@@ -93,10 +97,7 @@ def signalling_works(first, second):
     assert bob.expect("meeting.peer-left")["socket"] == joined["socket"]
     assert count_in(first, room_id) == 1
     bob.send("meeting.leave")
-    deadline = time.monotonic() + WAIT
-    while count_in(first, room_id) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert count_in(first, room_id) == 0
+    wait_until(lambda: count_in(first, room_id) == 0, "Bob's leave to empty the room")
     bob.close()
     bob_other_tab.close()
 
@@ -159,6 +160,7 @@ def test_signals_to_a_tab_outside_the_meeting_are_dropped(live_server):
     ada_socket = ada.join(room_of(live_server, ada_id, "Private"))["socket"]
     eve.join(room_of(live_server, eve_id, "Elsewhere"))
     eve.send("meeting.signal", to=ada_socket, description=OFFER)
+    eve.barrier()  # a socket's messages are handled in order: Eve's signal has been dealt with
     ada.expect_nothing("meeting.signal")
     ada.close()
     eve.close()

@@ -4,30 +4,16 @@ import json
 import time
 
 import pytest
-import simple_websocket
 
 from socialapp import realtime
+from socialapp.realtime.hub import TICK
 from tests.support.browser import session_cookie
-from tests.support.services import redis_test_url
+from tests.support.services import redis_test_url, subscription_client_id
+from tests.support.sockets import WAIT, Closed, PageSocket, wait_until
+
+GRACE = 0.5  # seconds a user stays online after their last socket, in these tests
 
 realtime.register_renderer("test_ping", lambda viewer, event: f'<p id="ping">{viewer}:{event["n"]}</p>')
-
-
-def connect(server, cookie=None, origin=None, path="/ws"):
-    # This client names the host without its port in the Host header, so the same origin does too.
-    headers = {"Origin": origin or "http://127.0.0.1"}
-    if cookie:
-        headers["Cookie"] = cookie
-    return simple_websocket.Client.connect(server.url.replace("http", "ws") + path, headers=headers)
-
-
-def receive_until(ws, predicate, timeout=5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        message = ws.receive(timeout=max(0.05, deadline - time.monotonic()))
-        if message is not None and predicate(message):
-            return message
-    raise AssertionError("the expected message did not arrive")
 
 
 def publish(app, user_id, n):
@@ -41,7 +27,7 @@ def publish_until_received(app, ws, user_id, n, timeout=10):
     while time.monotonic() < deadline:
         publish(app, user_id, n)
         try:
-            return receive_until(ws, lambda m: "ping" in m, timeout=0.5)
+            return ws.receive_until(lambda m: "ping" in m, timeout=0.5)
         except AssertionError:
             continue
     raise AssertionError("the published event never arrived")
@@ -50,67 +36,68 @@ def publish_until_received(app, ws, user_id, n, timeout=10):
 def test_a_logged_in_socket_gets_ready_then_its_user_events(live_server):
     ada, _, _ = live_server.make_user("ada")
     bob, _, _ = live_server.make_user("bob")
-    ws = connect(live_server, session_cookie(live_server.app, ada))
+    ws = PageSocket(live_server, session_cookie(live_server.app, ada))
     assert json.loads(ws.receive(timeout=5)) == {"ready": True}
     publish(live_server.app, bob, 1)  # someone else's event
     publish(live_server.app, ada, 2)
-    assert receive_until(ws, lambda m: "ping" in m) == f'<p id="ping">{ada}:2</p>'
+    assert ws.receive_until(lambda m: "ping" in m) == f'<p id="ping">{ada}:2</p>'
     ws.close()
 
 
 def test_anonymous_sockets_are_refused(live_server):
-    ws = connect(live_server)
-    with pytest.raises(simple_websocket.ConnectionClosed) as closed:
+    ws = PageSocket(live_server)
+    with pytest.raises(Closed) as closed:
         ws.receive(timeout=5)
-    assert closed.value.reason == 1008
+    assert closed.value.code == 1008
 
 
 def test_sockets_from_another_site_are_refused(live_server):
     ada, _, _ = live_server.make_user("ada")
-    ws = connect(live_server, session_cookie(live_server.app, ada), origin="https://evil.example")
-    with pytest.raises(simple_websocket.ConnectionClosed) as closed:
+    ws = PageSocket(live_server, session_cookie(live_server.app, ada), origin="https://evil.example")
+    with pytest.raises(Closed) as closed:
         ws.receive(timeout=5)
-    assert closed.value.reason == 1008
+    assert closed.value.code == 1008
 
 
 def test_only_pages_that_ask_for_presence_are_told_who_comes_and_goes(live_server):
     ada, _, _ = live_server.make_user("ada")
     bob, _, _ = live_server.make_user("bob")
-    asking = connect(live_server, session_cookie(live_server.app, ada), path="/ws?want=presence")
-    other = connect(live_server, session_cookie(live_server.app, ada))
+    asking = PageSocket(live_server, session_cookie(live_server.app, ada), path="/ws?want=presence")
+    other = PageSocket(live_server, session_cookie(live_server.app, ada))
     for ws in (asking, other):
         assert json.loads(ws.receive(timeout=5)) == {"ready": True}
-    arriving = connect(live_server, session_cookie(live_server.app, bob))
+    arriving = PageSocket(live_server, session_cookie(live_server.app, bob))
     arriving.receive(timeout=5)
-    assert f'id="presence-{bob}"' in receive_until(asking, lambda m: "presence" in m)
+    assert f'id="presence-{bob}"' in asking.receive_until(lambda m: "presence" in m)
     assert other.receive(timeout=1) is None
     for ws in (asking, other, arriving):
         ws.close()
 
 
 def test_presence_follows_open_sockets(live_server):
-    live_server.app.extensions["realtime"].presence.grace = 0.5
+    hub = live_server.app.extensions["realtime"]
+    hub.presence.grace = GRACE
     ada, _, _ = live_server.make_user("ada")
     cookie = session_cookie(live_server.app, ada)
-    first, second = connect(live_server, cookie), connect(live_server, cookie)
+    first, second = PageSocket(live_server, cookie), PageSocket(live_server, cookie)
     for ws in (first, second):
         ws.receive(timeout=5)
     with live_server.app.app_context():
         assert realtime.is_online(ada)
         first.close()
-        time.sleep(0.3)
+        wait_until(lambda: len(hub.local_clients(ada)) == 1, "the server to drop the first socket")
+        time.sleep(GRACE + TICK)  # so a grace wrongly started by that close would be over
         assert realtime.is_online(ada)  # still one tab open
+        closing = time.monotonic()
         second.close()
-        deadline = time.monotonic() + 5
-        while realtime.is_online(ada) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not realtime.is_online(ada)
+        wait_until(lambda: not realtime.is_online(ada), "Ada to go offline", timeout=GRACE + WAIT)
+        assert time.monotonic() - closing >= GRACE  # online through the grace after her last tab, then offline
 
 
 def test_an_event_published_on_one_worker_reaches_a_socket_on_the_other(two_workers):
     first, second = two_workers
     ada, _, _ = first.make_user("ada")
-    ws = connect(first, session_cookie(first.app, ada))
+    ws = PageSocket(first, session_cookie(first.app, ada))
     ws.receive(timeout=5)
     assert publish_until_received(second.app, ws, ada, 7) == f'<p id="ping">{ada}:7</p>'
     with second.app.app_context():
@@ -153,20 +140,18 @@ def test_presence_of_a_vanished_worker_expires(app_overrides, redis_prefix):
 def test_when_the_redis_subscription_drops_pages_are_told_to_reconnect(two_workers):
     import redis
 
-    from tests.test_realtime_broker import subscription_client_id
-
     first, _ = two_workers
     ada, _, _ = first.make_user("ada")
-    ws = connect(first, session_cookie(first.app, ada))
+    ws = PageSocket(first, session_cookie(first.app, ada))
     ws.receive(timeout=5)
     publish_until_received(first.app, ws, ada, 1)
     admin = redis.Redis.from_url(redis_test_url())
     broker = first.app.extensions["realtime"].broker
     admin.client_kill_filter(_id=subscription_client_id(admin, broker.client_name))
     # Whatever was published while the subscription was down is lost: the page must reconnect and refetch.
-    with pytest.raises(simple_websocket.ConnectionClosed) as closed:
-        receive_until(ws, lambda m: False, timeout=10)
-    assert closed.value.reason == 1012
+    with pytest.raises(Closed) as closed:
+        ws.receive_until(lambda m: False, timeout=10)
+    assert closed.value.code == 1012
 
 
 def test_moving_to_another_page_does_not_flicker_presence(live_server):
@@ -176,18 +161,17 @@ def test_moving_to_another_page_does_not_flicker_presence(live_server):
     hub.presence.grace = 1.5
     ada, _, _ = live_server.make_user("ada")
     cookie = session_cookie(live_server.app, ada)
-    first = connect(live_server, cookie)
+    first = PageSocket(live_server, cookie)
     first.receive(timeout=5)
     first.close()  # the page unloads...
-    time.sleep(0.3)
-    second = connect(live_server, cookie)  # ...and the next one connects
+    wait_until(lambda: not hub.local_clients(ada), "the server to drop the socket")
+    closed = time.monotonic()
+    second = PageSocket(live_server, cookie)  # ...and the next one connects
     second.receive(timeout=5)
-    time.sleep(2.5)  # past the grace
+    time.sleep(max(0, closed + hub.presence.grace + 2 * TICK - time.monotonic()))  # past the grace
     assert announced == [{"kind": "presence", "user_id": ada, "online": True}]
     second.close()
-    deadline = time.monotonic() + 5
-    while len(announced) < 2 and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_until(lambda: len(announced) >= 2, "Ada to be announced offline", timeout=hub.presence.grace + WAIT)
     assert announced[1:] == [{"kind": "presence", "user_id": ada, "online": False}]
 
 

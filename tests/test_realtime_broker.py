@@ -5,7 +5,7 @@ import threading
 import time
 
 from socialapp.realtime.broker import MemoryBroker, RedisBroker
-from tests.support.services import redis_test_url
+from tests.support.services import redis_test_url, subscription_client_id
 
 
 class Subscriber:
@@ -79,13 +79,6 @@ def test_a_dropped_redis_subscription_comes_back_and_asks_for_a_resync(redis_pre
     assert publish_until_heard(broker, subscriber, "user:2", {"kind": "after"}) == ("user:2", {"kind": "after"})
     assert subscriber.resyncs == 1
     subscriber.stop()
-
-
-def subscription_client_id(admin, name):
-    for client in admin.client_list():
-        if client["name"] == name and int(client.get("psub", 0)):
-            return client["id"]
-    raise AssertionError("no subscription connection found")
 
 
 def test_more_threads_than_redis_connections_wait_their_turn_instead_of_failing(redis_prefix):

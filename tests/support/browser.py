@@ -8,6 +8,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.conftest import _migrate, app_config, empty_database
+from tests.support.sockets import wait_until
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -103,9 +104,11 @@ def redis_prefix():
 @pytest.fixture
 def two_workers(browser_database_url, tmp_path, redis_prefix):
     """Two app processes' worth of state (two apps, two servers) sharing the database and Redis."""
+    import redis
+
     from socialapp import create_app
     from socialapp.extensions import db
-    from tests.support.services import redis_test_url
+    from tests.support.services import redis_test_url, subscription_client_id
 
     servers = []
     for n in range(2):
@@ -115,6 +118,16 @@ def two_workers(browser_database_url, tmp_path, redis_prefix):
         server = LiveServer(create_app(config))
         server.start()
         servers.append(server)
+    # A worker subscribes when its first socket opens, a moment after saying "ready": start them now and wait
+    # for their subscriptions, so that nothing a test publishes right after "ready" falls into that moment.
+    admin = redis.Redis.from_url(redis_test_url())
+    for server in servers:
+        hub = server.app.extensions["realtime"]
+        hub.start()
+        wait_until(
+            lambda hub=hub: subscription_client_id(admin, hub.broker.client_name), "the worker's Redis subscription"
+        )
+    admin.close()
     yield servers
     for server in servers:
         server.app.extensions["realtime"].stopped.set()

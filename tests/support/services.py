@@ -33,3 +33,9 @@ def postgres_available():
 @cache
 def redis_available():
     return _answers(redis_test_url(), 6379)
+
+
+def subscription_client_id(admin, name):
+    """The id of the Redis connection named `name` that holds a pattern subscription (a broker's subscriber),
+    or None while there is none."""
+    return next((c["id"] for c in admin.client_list() if c["name"] == name and int(c.get("psub", 0))), None)
