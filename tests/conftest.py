@@ -17,6 +17,14 @@ from tests.support.services import CI, postgres_admin_url, postgres_available, r
 pytest_plugins = ["tests.support.browser", "tests.support.mailserver"]
 
 
+def pytest_configure(config):
+    # `-n 2` deals tests out one by one, which would split a module sharing a costly fixture (the seeded
+    # demo) over both workers, each paying for it. loadgroup deals the same way but keeps an xdist_group
+    # on one worker.
+    if config.getoption("dist", None) == "load":
+        config.option.dist = "loadgroup"
+
+
 def pytest_sessionstart(session):
     if not CI:
         return
@@ -41,16 +49,22 @@ def _migrate(url):
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request, tmp_path_factory):
     """A migrated, empty database for the whole session, on each backend."""
-    if request.param == "sqlite":
-        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
-        _migrate(url)
-        yield url
-        return
-    if not postgres_available():
+    if request.param == "postgresql" and not postgres_available():
         if CI:
             pytest.fail("PostgreSQL is required when CI=true")
         pytest.skip("PostgreSQL is not running here")
-    with new_postgres_database() as url:
+    with migrated_database(request.param, tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def migrated_database(backend, folder, prefix="socialapp_test"):
+    """A new, migrated, empty database on `backend` ('sqlite' in `folder`, or 'postgresql'), dropped after."""
+    with contextlib.ExitStack() as stack:
+        if backend == "sqlite":
+            url = "sqlite:///" + str(folder / f"{prefix}.sqlite3")
+        else:
+            url = stack.enter_context(new_postgres_database(prefix))
         _migrate(url)
         yield url
 

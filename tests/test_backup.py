@@ -9,7 +9,7 @@ from socialapp import create_app
 from socialapp.extensions import db as _db
 from socialapp.models import Follow, User
 from socialapp.services import accounts, backup
-from tests.conftest import _migrate, app_config, empty_database, new_postgres_database
+from tests.conftest import app_config, empty_database, migrated_database
 from tests.support.services import CI, postgres_available
 
 
@@ -18,14 +18,8 @@ def empty_instance(backend, tmp_path):
     """A second, migrated and empty instance of the app on the same kind of database."""
     folder = tmp_path / "other"
     folder.mkdir()
-    with contextlib.ExitStack() as stack:
-        if backend == "sqlite":
-            url = "sqlite:///" + str(folder / "restored.sqlite3")
-        else:
-            url = stack.enter_context(new_postgres_database("socialapp_restore"))
-        _migrate(url)
-        app = create_app(app_config(url, folder))
-        yield app
+    with migrated_database(backend, folder, "socialapp_restore") as url:
+        yield create_app(app_config(url, folder))
 
 
 def test_backup_and_restore_into_an_empty_instance(app, backend, make_user, tmp_path):

@@ -1,9 +1,17 @@
-"""`flask seed-demo` fills an empty instance with people who follow, post, like, comment, reply and chat."""
+"""`flask seed-demo` fills an empty instance with people who follow, post, like, comment, reply and chat.
+
+Seeding takes seconds, so the checks of what it made share one instance seeded once per backend.
+"""
 
 import os
+from types import SimpleNamespace
 
+import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, select
 
+from socialapp import create_app
+from socialapp.extensions import db
 from socialapp.models import (
     Comment,
     ConversationMember,
@@ -18,7 +26,10 @@ from socialapp.models import (
 )
 from socialapp.models.base import utcnow
 from socialapp.services import demo, images
-from tests.conftest import empty_database
+from tests.conftest import RequestScopedClient, app_config, migrated_database
+
+# On one worker, so that it alone seeds each backend's instance; the other worker runs other tests meanwhile.
+pytestmark = pytest.mark.xdist_group("demo")
 
 
 def seed(app):
@@ -27,9 +38,44 @@ def seed(app):
     return result
 
 
-def test_seed_demo_creates_people_with_pictures_and_follows(app, db, client):
-    result = seed(app)
-    assert "log in as ada" in result.output
+def snapshot():
+    """Who wrote what, with its counts, and every message, in order."""
+    rows = db.session.execute(
+        select(User.username, Post.body, Post.likes_count, Post.comments_count)
+        .join(Post, Post.author_id == User.id)
+        .order_by(Post.created_at)
+    ).all()
+    messages = db.session.scalars(select(Message.body).order_by(Message.id)).all()
+    return rows, messages
+
+
+@pytest.fixture(scope="module")
+def seeded(database_url, tmp_path_factory):
+    """An instance in a database of its own on the backend of `database_url`, seeded once: its app, what the
+    command said, and a snapshot of what it made, taken before any test looks."""
+    folder = tmp_path_factory.mktemp("demo")
+    with migrated_database(sa.make_url(database_url).get_backend_name(), folder, "socialapp_demo") as url:
+        app = create_app(app_config(url, folder))
+        app.test_client_class = RequestScopedClient
+        with app.app_context():
+            output = seed(app).output
+            made = snapshot()
+            db.session.remove()
+        yield SimpleNamespace(app=app, output=output, snapshot=made)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def demo_app(seeded):
+    """The seeded instance's app, in an app context of the test's own."""
+    with seeded.app.app_context():
+        yield seeded.app
+        db.session.remove()
+
+
+def test_seed_demo_creates_people_with_pictures_and_follows(seeded, demo_app):
+    assert "log in as ada" in seeded.output
     users = db.session.query(User).all()
     assert len(users) == len(demo.PEOPLE)
     assert all(u.is_verified and u.avatar_key and u.bio for u in users)
@@ -38,6 +84,7 @@ def test_seed_demo_creates_people_with_pictures_and_follows(app, db, client):
     ada = db.session.query(User).filter_by(username="ada").one()
     assert ada.following_count == db.session.query(Follow).filter_by(follower_id=ada.id).count()
     assert ada.followers_count == db.session.query(Follow).filter_by(followed_id=ada.id).count()
+    client = demo_app.test_client()
     login = client.post("/login", data={"login": "ada", "password": demo.DEMO_PASSWORD})
     assert login.status_code == 302
     home = client.get("/")
@@ -50,8 +97,7 @@ def test_seed_demo_creates_people_with_pictures_and_follows(app, db, client):
     assert first_words in home.text
 
 
-def test_seed_demo_posts_likes_comments_chats_and_their_notifications(app, db):
-    seed(app)
+def test_seed_demo_posts_likes_comments_chats_and_their_notifications(demo_app):
     posts = db.session.query(Post).all()
     assert len(posts) >= 3 * len(demo.PEOPLE)
     assert len({post.author_id for post in posts}) == len(demo.PEOPLE)
@@ -98,22 +144,9 @@ def test_seed_demo_posts_likes_comments_chats_and_their_notifications(app, db):
         by_conversation[message.conversation_id] = message.created_at
 
 
-def test_seed_demo_is_the_same_every_time(app, db):
-    def snapshot():
-        rows = db.session.execute(
-            select(User.username, Post.body, Post.likes_count, Post.comments_count)
-            .join(Post, Post.author_id == User.id)
-            .order_by(Post.created_at)
-        ).all()
-        messages = db.session.scalars(select(Message.body).order_by(Message.id)).all()
-        return rows, messages
-
+def test_seed_demo_is_the_same_every_time(seeded, app):
     seed(app)
-    first = snapshot()
-    db.session.remove()
-    empty_database(db)
-    seed(app)
-    assert snapshot() == first
+    assert snapshot() == seeded.snapshot
 
 
 def test_seed_demo_refuses_an_instance_with_users(app, make_user):
@@ -123,7 +156,7 @@ def test_seed_demo_refuses_an_instance_with_users(app, make_user):
     assert "already has users" in result.output
 
 
-def test_offer_does_nothing_without_a_terminal(app, db):
+def test_offer_does_nothing_without_a_terminal(app):
     result = app.test_cli_runner().invoke(args=["seed-demo", "--offer"])
     assert result.exit_code == 0
     assert db.session.query(User).count() == 0
