@@ -85,14 +85,18 @@ def new_postgres_database(prefix="socialapp_test"):
 
 
 def empty_database(db):
-    """Delete every row so the next test starts from nothing, keeping the migrated schema."""
-    tables = [t.name for t in db.metadata.sorted_tables]
+    """Delete every row so the next test starts from nothing, keeping the migrated schema; ids start at 1 again.
+
+    DELETE rather than PostgreSQL's TRUNCATE: on tables this small, TRUNCATE (which gives each table new
+    files) takes ten times as long, and it runs after every test.
+    """
     with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
         if db.engine.dialect.name == "postgresql":
-            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
+            conn.execute(
+                sa.text("SELECT setval(format('%I.%I', schemaname, sequencename), 1, false) FROM pg_sequences")
+            )
 
 
 def app_config(database_url, tmp_path, **overrides):
