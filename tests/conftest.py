@@ -11,18 +11,33 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from tests.support.services import CI, postgres_admin_url, postgres_available, redis_available
 
 pytest_plugins = ["tests.support.browser", "tests.support.mailserver"]
 
 
-def pytest_configure(config):
-    # `-n 2` deals tests out one by one, which would split a module sharing a costly fixture (the seeded
-    # demo) over both workers, each paying for it. loadgroup deals the same way but keeps an xdist_group
-    # on one worker.
-    if config.getoption("dist", None) == "load":
-        config.option.dist = "loadgroup"
+# Modules whose tests share a costly module-scoped fixture (test_demo.py seeds once per backend).
+ONE_WORKER_MODULES = {"tests/test_demo.py"}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """With -n, deal tests out one by one as `--dist load` does, but each of ONE_WORKER_MODULES whole to
+    one worker, so that not every worker pays for its fixture. (`--dist loadgroup` would do, but loses its
+    groups with pytest 9.2: pytest-xdist issue 1386.)"""
+    if config.getoption("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            module = nodeid.split("::", 1)[0]
+            return module if module in ONE_WORKER_MODULES else nodeid
+
+    return Scheduling(config, log)
 
 
 def pytest_sessionstart(session):
@@ -31,6 +46,16 @@ def pytest_sessionstart(session):
     missing = [name for name, ok in (("PostgreSQL", postgres_available()), ("Redis", redis_available())) if not ok]
     if missing:
         pytest.exit(f"CI=true but {' and '.join(missing)} cannot be reached; the suite needs them.", returncode=3)
+
+
+# Test databases are thrown away, so their commits need not wait for the disk: SQLite skips its fsync
+# here, and PostgreSQL test databases are made with synchronous_commit off (new_postgres_database).
+@event.listens_for(Engine, "connect")
+def _sqlite_without_fsync(dbapi_connection, connection_record):
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.close()
 
 
 def _migrate(url):
@@ -76,6 +101,7 @@ def new_postgres_database(prefix="socialapp_test"):
     admin = sa.create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        conn.execute(sa.text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     try:
         yield admin.url.set(database=name).render_as_string(hide_password=False)
     finally:

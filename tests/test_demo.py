@@ -1,6 +1,7 @@
 """`flask seed-demo` fills an empty instance with people who follow, post, like, comment, reply and chat.
 
-Seeding takes seconds, so the checks of what it made share one instance seeded once per backend.
+Seeding takes seconds, so the checks of what it made share one instance seeded once per backend; with -n,
+this module runs whole on one worker (ONE_WORKER_MODULES in conftest.py).
 """
 
 import os
@@ -27,9 +28,6 @@ from socialapp.models import (
 from socialapp.models.base import utcnow
 from socialapp.services import demo, images
 from tests.conftest import RequestScopedClient, app_config, migrated_database
-
-# On one worker, so that it alone seeds each backend's instance; the other worker runs other tests meanwhile.
-pytestmark = pytest.mark.xdist_group("demo")
 
 
 def seed(app):
