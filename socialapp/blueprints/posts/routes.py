@@ -5,14 +5,10 @@ from flask_login import current_user, login_required
 
 from socialapp.blueprints.main.routes import safe_next
 from socialapp.services import accounts, feed, posts, social
-from socialapp.services.notifications import LINKS
 from socialapp.services.visibility import is_blocked_between
 from socialapp.web import is_htmx
 
 bp = Blueprint("posts", __name__)
-
-LINKS["post"] = lambda notification, actor: url_for("posts.show", post_id=notification.subject_id)
-LINKS["comment"] = lambda notification, actor: url_for("posts.comment", comment_id=notification.subject_id)
 
 
 @bp.app_context_processor
