@@ -311,6 +311,16 @@ def test_catching_up_after_a_reconnect_returns_only_newer_messages(client, login
     assert chat.unread_total(ada.id) == 0  # the open page now shows everything
 
 
+def test_the_conversation_and_its_catch_up_show_seen_once_the_other_has_read(client, login, ada, bob):
+    first = chat.send_message(ada, bob, "hello")
+    login(ada)
+    seen = re.compile(r'id="seen-\d+"[^>]*>Seen</p>')
+    assert not seen.search(client.get("/chat/bob").get_data(as_text=True))
+    chat.mark_read(chat.membership(bob.id, ada.id))
+    assert seen.search(client.get("/chat/bob").get_data(as_text=True))
+    assert seen.search(client.get(f"/chat/bob/messages?after={first.id}", headers=HTMX).get_data(as_text=True))
+
+
 def test_scrolling_up_loads_the_page_before_the_oldest_shown(client, login, ada, bob):
     sent = [chat.send_message(bob, ada, f"message {i:02d}").id for i in range(chat.PAGE_SIZE + 5)]
     login(ada)

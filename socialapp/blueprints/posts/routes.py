@@ -13,13 +13,7 @@ bp = Blueprint("posts", __name__)
 
 @bp.app_context_processor
 def post_helpers():
-    def profile_posts(user):
-        """The first page of `user`'s posts for their profile page."""
-        if not current_user.is_authenticated:
-            return None
-        return page_context(feed.user_posts(current_user, user), "posts.user_posts", username=user.username)
-
-    return {"profile_posts": profile_posts, "post_max_length": posts.MAX_LENGTH, "top_cursor": feed.top_cursor}
+    return {"post_max_length": posts.MAX_LENGTH, "top_cursor": feed.top_cursor}
 
 
 def run(action, *args):
