@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 from socialapp.extensions import db
 from socialapp.models import Notification, User
 from socialapp.models.base import utcnow
+from socialapp.services import paging
 from socialapp.services.visibility import is_blocked_between, visible_to
 
 PAGE_SIZE = 20
@@ -109,8 +110,7 @@ def page(user_id, before=None, limit=PAGE_SIZE):
     )
     if before:
         stmt = stmt.where(Notification.id < before)
-    rows = db.session.execute(stmt).all()
-    return rows[:limit], rows[limit - 1][0].id if len(rows) > limit else None
+    return paging.split(db.session.execute(stmt).all(), limit, lambda row: row[0].id)
 
 
 def mark_read(user_id, notification_id):

@@ -2,15 +2,14 @@
 
 from contextlib import contextmanager
 
-from sqlalchemy import delete, desc, func, insert, select, tuple_, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from socialapp import realtime
 from socialapp.extensions import db
 from socialapp.models import Comment, Follow, Like, Post, PostHashtag, PostImage, User
 from socialapp.models.base import utcnow
-from socialapp.services import images, notifications, text
-from socialapp.services.feed import decode_cursor
+from socialapp.services import images, notifications, paging, text
 from socialapp.services.visibility import is_blocked_between, visible_to
 from socialapp.signals import account_deleting
 
@@ -216,10 +215,6 @@ def unlike(user, post_id):
     return post
 
 
-def encode_like_cursor(created_at, user_id):
-    return f"{created_at.isoformat()}_{user_id}"
-
-
 def likers_page(viewer, post_id, cursor=None, limit=LIKERS_PAGE_SIZE):
     """(post, users, next_cursor): who liked a post, newest first, hiding people in a block with the viewer."""
     post = visible_post(viewer.id, post_id)
@@ -227,16 +222,12 @@ def likers_page(viewer, post_id, cursor=None, limit=LIKERS_PAGE_SIZE):
         select(User, Like.created_at)
         .join(Like, Like.user_id == User.id)
         .where(Like.post_id == post.id, visible_to(viewer.id, User.id))
-        .order_by(desc(Like.created_at), desc(Like.user_id))
-        .limit(limit + 1)
     )
-    position = decode_cursor(cursor)
-    if position:
-        stmt = stmt.where(Like.created_at <= position[0], tuple_(Like.created_at, Like.user_id) < position)
-    rows = db.session.execute(stmt).all()
-    page = rows[:limit]
-    next_cursor = encode_like_cursor(page[-1][1], page[-1][0].id) if len(rows) > limit else None
-    return post, [row[0] for row in page], next_cursor
+    stmt = paging.newest_first(stmt, Like.created_at, Like.user_id, cursor, limit)
+    page, next_cursor = paging.split(
+        db.session.execute(stmt).all(), limit, lambda row: paging.encode(row[1], row[0].id)
+    )
+    return post, [user for user, _ in page], next_cursor
 
 
 @account_deleting.connect
