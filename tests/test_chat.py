@@ -61,6 +61,13 @@ def test_oversized_message_is_refused_and_the_limit_itself_is_allowed(db, ada, b
     assert chat.send_message(ada, bob, "x" * MAX_MESSAGE_LENGTH).body == "x" * MAX_MESSAGE_LENGTH
 
 
+def test_a_message_keeps_its_lines_as_posts_and_comments_do(db, ada, bob):
+    # Browsers send a textarea's line breaks as CRLF; what is kept (and counted) is one "\n" each.
+    assert chat.send_message(ada, bob, "  one\r\ntwo\r\n").body == "one\ntwo"
+    body = "x\r\n" * (MAX_MESSAGE_LENGTH // 2)
+    assert chat.send_message(ada, bob, body).body == body.replace("\r\n", "\n").strip()
+
+
 @pytest.mark.parametrize("direction", ["ada blocks bob", "bob blocks ada"])
 def test_no_messages_between_blocked_users_either_way(db, ada, bob, direction):
     blocker, blocked = (ada, bob) if direction == "ada blocks bob" else (bob, ada)

@@ -17,6 +17,8 @@ MAX_LENGTH = 5000
 MAX_IMAGES = 4
 IMAGE_VARIANTS = {"large": (1600, 1600, False), "thumb": (400, 400, True)}
 LIKERS_PAGE_SIZE = 30
+EMPTY = "Write something, or add a picture."
+TOO_LONG = "Posts can be at most {limit:,} characters (this one has {length:,})."
 
 
 class PostError(ValueError):
@@ -46,16 +48,6 @@ def own_post(user, post_id):
     if post.author_id != user.id:
         raise PostError("Only its author can change a post.", 403)
     return post
-
-
-def clean_body(body, allow_empty=False):
-    """The text trimmed of surrounding space, or PostError when empty or too long."""
-    body = (body or "").replace("\r\n", "\n").strip()
-    if not body and not allow_empty:
-        raise PostError("Write something, or add a picture.")
-    if len(body) > MAX_LENGTH:
-        raise PostError(f"Posts can be at most {MAX_LENGTH:,} characters (this one has {len(body):,}).")
-    return body
 
 
 def _store_images(author_id, uploads):
@@ -107,9 +99,9 @@ def notify_mentions(author_id, body, subject_type, subject_id, skip=()):
 
 def create_post(author, body, uploads=()):
     """Publish a post by `author` with up to MAX_IMAGES pictures. PostError when refused; nothing is kept then."""
-    body = clean_body(body, allow_empty=True)
+    body = text.clean_text(body, MAX_LENGTH, PostError, EMPTY, TOO_LONG, allow_empty=True)
     if not body and not any(getattr(u, "filename", "") for u in uploads or ()):
-        raise PostError("Write something, or add a picture.")
+        raise PostError(EMPTY)
     keys = _store_images(author.id, uploads or ())
     with _files_kept_on_commit(author.id, keys):
         post = Post(author_id=author.id, body=body)
@@ -147,7 +139,7 @@ def edit_post(user, post_id, body, remove_image_ids=(), uploads=()):
     uploads = [upload for upload in uploads or () if getattr(upload, "filename", "")]
     if len(kept) + len(uploads) > MAX_IMAGES:
         raise PostError(f"A post can have at most {MAX_IMAGES} pictures; it would have {len(kept) + len(uploads)}.")
-    body = clean_body(body, allow_empty=bool(kept or uploads))
+    body = text.clean_text(body, MAX_LENGTH, PostError, EMPTY, TOO_LONG, allow_empty=bool(kept or uploads))
     keys = _store_images(user.id, uploads)
     removed_keys = [image.key for image in removed]
     with _files_kept_on_commit(user.id, keys):

@@ -29,3 +29,17 @@ def mentions(text):
         if name and name.lower() not in found:
             found.append(name.lower())
     return found
+
+
+def clean_text(text, max_length, error, empty, too_long, allow_empty=False):
+    """What someone wrote (a post, a comment, a message) as it is kept: line ends as "\\n", no surrounding space.
+
+    Refused with `error(message)`: `empty` when nothing is left (unless `allow_empty`), `too_long` when
+    it has more than `max_length` characters; `too_long` may name {limit} and {length}.
+    """
+    text = (text or "").replace("\r\n", "\n").strip()
+    if not text and not allow_empty:
+        raise error(empty)
+    if len(text) > max_length:
+        raise error(too_long.format(limit=max_length, length=len(text)))
+    return text
