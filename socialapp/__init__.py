@@ -11,6 +11,7 @@ from socialapp import config as config_module
 from socialapp import realtime
 from socialapp.extensions import csrf, db, limiter, login_manager, mail, migrate, sock
 from socialapp.observability import configure_logging
+from socialapp.services import mail as mail_service
 
 
 def create_app(config=None):
@@ -33,6 +34,7 @@ def create_app(config=None):
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     login_manager.init_app(app)
     mail.init_app(app)
+    mail_service.init_app(app)
     from socialapp.realtime import endpoint  # noqa: F401  (the /ws route, before sock binds its blueprint)
 
     sock.init_app(app)

@@ -79,6 +79,11 @@ def from_environment(instance_path):
         "MAIL_SUPPRESS_SEND": False,
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "socialapp <no-reply@localhost>"),
         "MAIL_OUTBOX": os.environ.get("MAIL_OUTBOX", os.path.join(instance_path, "outbox")),
+        # A mail server that does not answer within this many seconds is a failed attempt, not a stuck request.
+        "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "10")),
+        # Mail the server refused waits in the outbox: retried after this many seconds, then twice as long
+        # each time (up to an hour); each process looks for waiting mail at most this often.
+        "MAIL_RETRY_SECONDS": int(os.environ.get("MAIL_RETRY_SECONDS", "30")),
         "MEDIA_ROOT": os.environ.get("MEDIA_ROOT", os.path.join(instance_path, "media")),
         # Uploads: a request may carry several images; each image is checked on its own.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(25 * 1024 * 1024))),

@@ -166,8 +166,10 @@ def login(client):
     """Log `user` in on the test client, as the login form would."""
 
     def login(user, on=client):
+        from socialapp.services.sessions import start_session
+
         with on.session_transaction() as session:
-            session["_user_id"] = user.get_id()
+            session["_user_id"] = start_session(user).get_id()
             session["_fresh"] = True
         return on
 
