@@ -26,9 +26,10 @@ def create_app(config=None):
     configure_logging(app)
 
     if app.config["TRUSTED_PROXIES"]:
-        # Real client addresses (rate limits, logs) and https URLs behind nginx.
+        # Real client addresses (rate limits, logs) and https URLs behind nginx. Not X-Forwarded-Host: the
+        # site's address is configured (SERVER_NAME), and a header a client can send must not move it.
         n = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))

@@ -186,6 +186,6 @@ def outbox(app):
 @pytest.fixture(autouse=True)
 def _no_ambient_services(monkeypatch):
     # Tests choose their services explicitly; the developer's own environment must not leak in.
-    for name in ("DATABASE_URL", "REDIS_URL", "MAIL_SERVER", "SOCIALAPP_ENV", "SECRET_KEY"):
+    for name in ("DATABASE_URL", "REDIS_URL", "MAIL_SERVER", "SOCIALAPP_ENV", "SECRET_KEY", "SERVER_NAME"):
         monkeypatch.delenv(name, raising=False)
     os.environ.setdefault("FLASK_DEBUG", "0")

@@ -132,7 +132,8 @@ def session_cookie(app, user_id):
     client = app.test_client()
     with app.app_context(), client.session_transaction() as session:
         session["_user_id"] = start_session(db.session.get(User, user_id)).get_id()
-    return f"session={client.get_cookie('session').value}"
+    domain = app.config["SERVER_NAME"] or "localhost"  # where the test client keeps the cookie
+    return f"session={client.get_cookie('session', domain=domain).value}"
 
 
 def log_in(page, server, login, password=None):
