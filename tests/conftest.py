@@ -177,6 +177,15 @@ def login(client):
 
 
 @pytest.fixture
+def limited(app):
+    """The app with its rate-limit counters at zero (see tests.support.limits.rate_limited)."""
+    from socialapp.extensions import limiter
+
+    limiter.reset()
+    return app
+
+
+@pytest.fixture
 def outbox(app):
     from tests.support.mail import Outbox
 

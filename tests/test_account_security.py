@@ -3,11 +3,11 @@ link, many guesses at one password, an email change behind the owner's back."""
 
 import time
 
-import pytest
 from werkzeug.security import generate_password_hash
 
 from socialapp.services import accounts
 from tests.support.factories import PASSWORD
+from tests.support.limits import rate_limited
 from tests.support.mail import links_in
 from tests.test_accounts import register
 
@@ -87,17 +87,6 @@ def test_a_password_reset_ends_every_login(app, client, make_user, outbox):
     client.post("/password/forgot", data={"email": "ada@example.com"})
     app.test_client().post(outbox.last_link("ada@example.com"), data={"password": NEW, "confirm": NEW})
     assert client.get("/settings").status_code == 302
-
-
-rate_limited = pytest.mark.parametrize("app_overrides", [{"RATELIMIT_ENABLED": True}], indirect=True)
-
-
-@pytest.fixture
-def limited(app):
-    from socialapp.extensions import limiter
-
-    limiter.reset()
-    return app
 
 
 def from_address(n):

@@ -7,6 +7,7 @@ import pytest
 from socialapp.models import Follow, User
 from socialapp.services import accounts
 from tests.support.factories import PASSWORD
+from tests.support.limits import rate_limited
 from tests.support.pages import masked_page
 from tests.support.services import CI, redis_available, redis_test_url
 
@@ -128,17 +129,6 @@ def test_delete_account_removes_the_user_their_rows_and_files(app, client, db, m
     assert db.session.query(Follow).count() == 0
     assert not os.path.exists(media)
     assert client.get("/settings").status_code == 302
-
-
-rate_limited = pytest.mark.parametrize("app_overrides", [{"RATELIMIT_ENABLED": True}], indirect=True)
-
-
-@pytest.fixture
-def limited(app):
-    from socialapp.extensions import limiter
-
-    limiter.reset()
-    return app
 
 
 @rate_limited
