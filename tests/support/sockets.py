@@ -32,9 +32,13 @@ class Closed(Exception):
 
 
 class PageSocket:
-    def __init__(self, server, cookie=None, origin=None, path="/ws"):
+    def __init__(self, server, cookie=None, origin=None, path="/ws", headers=None):
         self.ws = websocket.create_connection(
-            server.url.replace("http", "ws", 1) + path, origin=origin or server.url, cookie=cookie, timeout=WAIT
+            server.url.replace("http", "ws", 1) + path,
+            origin=origin or server.url,
+            cookie=cookie,
+            header=headers or {},
+            timeout=WAIT,
         )
 
     def receive(self, timeout=WAIT):

@@ -4,31 +4,16 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from socialapp.blueprints.main.routes import safe_next
-from socialapp.services import accounts, feed, posts, social, text
-from socialapp.services.notifications import LINKS
+from socialapp.services import accounts, feed, posts, social
 from socialapp.services.visibility import is_blocked_between
 from socialapp.web import is_htmx
 
 bp = Blueprint("posts", __name__)
 
-LINKS["post"] = lambda notification, actor: url_for("posts.show", post_id=notification.subject_id)
-LINKS["comment"] = lambda notification, actor: url_for("posts.comment", comment_id=notification.subject_id)
-
-
-@bp.app_template_filter("linkify")
-def linkify_filter(value):
-    return text.linkify(value)
-
 
 @bp.app_context_processor
 def post_helpers():
-    def profile_posts(user):
-        """The first page of `user`'s posts for their profile page."""
-        if not current_user.is_authenticated:
-            return None
-        return page_context(feed.user_posts(current_user, user), "posts.user_posts", username=user.username)
-
-    return {"profile_posts": profile_posts, "post_max_length": posts.MAX_LENGTH, "top_cursor": feed.top_cursor}
+    return {"post_max_length": posts.MAX_LENGTH, "top_cursor": feed.top_cursor}
 
 
 def run(action, *args):
@@ -87,7 +72,7 @@ def create():
         return render_template(template, body=body, error=error.message), 422
     if is_htmx():
         item = feed.post_view(current_user.id, post)
-        return render_template("posts/_created.html", item=item)
+        return render_template("posts/_post_created.html", item=item)
     flash("Your post is published.", "success")
     return redirect(safe_next(request.form.get("next")))
 
@@ -136,7 +121,7 @@ def edit(post_id):
 def delete(post_id):
     run(posts.delete_post, post_id)
     if is_htmx():
-        return render_template("posts/_deleted.html", post_id=post_id)
+        return render_template("posts/_post_deleted.html", post_id=post_id)
     flash("Your post is deleted.", "success")
     return redirect(url_for("main.index"))
 

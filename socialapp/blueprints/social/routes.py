@@ -13,17 +13,6 @@ from socialapp.web import is_htmx
 bp = Blueprint("social", __name__)
 
 
-@bp.app_context_processor
-def people_helpers():
-    def suggested_people(limit):
-        return social.suggestions_box(current_user, limit) if current_user.is_authenticated else []
-
-    def viewer_follows(user_id):
-        return current_user.is_authenticated and social.is_following(current_user.id, user_id)
-
-    return {"suggested_people": suggested_people, "viewer_follows": viewer_follows}
-
-
 def target_user(username, block_action=None):
     """The user a graph action is about; 404 when unknown or hidden by a block.
 
@@ -54,7 +43,7 @@ def graph_action(action, username):
         following = social.is_following(current_user.id, user.id)
         db_user = accounts.find_by_username(username)  # counts as they are after the change
         return render_template(
-            "social/_follow_response.html",
+            "social/_follow_changed.html",
             user=db_user,
             following=following,
             with_counts=bool(request.form.get("counts")),
