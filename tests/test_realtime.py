@@ -69,8 +69,18 @@ def test_only_pages_that_ask_for_presence_are_told_who_comes_and_goes(live_serve
     arriving = PageSocket(live_server, session_cookie(live_server.app, bob))
     arriving.receive(timeout=5)
     assert f'id="presence-{bob}"' in asking.receive_until(lambda m: "presence" in m)
-    assert other.receive(timeout=1) is None
-    for ws in (asking, other, arriving):
+    # A barrier rather than a wait: presence goes out on the hub's tick, one tick after another, so once Cy's
+    # arrival reaches the asking page, Bob's was sent to every socket it was going to; then an event for Ada
+    # reaches the other page after anything sent to it before.
+    cy, _, _ = live_server.make_user("cy")
+    later = PageSocket(live_server, session_cookie(live_server.app, cy))
+    later.receive(timeout=5)
+    asking.receive_until(lambda m: f'id="presence-{cy}"' in m)
+    publish(live_server.app, ada, 1)
+    before = []
+    other.receive_until(lambda m: "ping" in m or before.append(m))
+    assert before == []
+    for ws in (asking, other, arriving, later):
         ws.close()
 
 
