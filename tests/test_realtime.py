@@ -121,7 +121,7 @@ def test_a_user_stays_online_through_the_grace_after_their_last_socket(redis_pre
     from socialapp.realtime.presence import MemoryPresence, RedisPresence
 
     for presence in (MemoryPresence(), RedisPresence(redis.Redis.from_url(redis_test_url()), redis_prefix)):
-        presence.grace = 0.3
+        presence.grace = GRACE
         assert presence.connected(42) is True
         presence.mark(42, 1)
         presence.mark(42, 0)  # last socket closed
@@ -129,7 +129,7 @@ def test_a_user_stays_online_through_the_grace_after_their_last_socket(redis_pre
         assert presence.connected(42) is False  # back within the grace: nobody needs telling
         presence.mark(42, 1)
         presence.mark(42, 0)
-        time.sleep(0.4)
+        time.sleep(GRACE + 0.1)  # past the grace
         assert presence.disconnected(42) and presence.online([42]) == set()
 
 
