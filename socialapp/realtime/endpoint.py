@@ -18,6 +18,9 @@ from socialapp.realtime import signals
 
 log = logging.getLogger(__name__)
 POLICY_VIOLATION = 1008
+# How often an idle socket's thread looks whether its connection ended without waking it: simple-websocket
+# closes a socket whose message is too long without always waking the thread waiting on it.
+IDLE_CHECK_SECONDS = 10
 
 bp = Blueprint("realtime", __name__)
 
@@ -69,8 +72,10 @@ def socket(ws):
     # event published between the page load and this moment is not lost.
     try:
         client.send(json.dumps({"ready": True}))
-        while True:
-            signals.receive(client, ws.receive())  # JSON from the page goes to its registered handler
+        while ws.connected:
+            message = ws.receive(timeout=IDLE_CHECK_SECONDS)
+            if message is not None:
+                signals.receive(client, message)  # JSON from the page goes to its registered handler
     except (ConnectionClosed, ConnectionError) as closed:  # the page went away, perhaps before "ready"
         log.debug("socket of user %s closed: %r", user_id, closed)
     except Exception:
