@@ -18,6 +18,7 @@ from sqlalchemy import event
 from socialapp.extensions import db
 
 _PENDING = "realtime.publish_on_commit"
+_WROTE = "realtime.wrote"  # set in session.info once the transaction has written something
 
 
 class Live:
@@ -73,12 +74,14 @@ def _hub():
 def publish_on_commit(user_ids, kind, /, **ids):
     """Send `{"kind": kind, **ids}` to every socket of each of `user_ids` (one id or several) once the
     current transaction commits; if it rolls back, nothing is sent. The same event queued twice in one
-    transaction is sent once. Every write that others should hear of publishes this way."""
+    transaction is sent once. Every write that others should hear of publishes this way, after making
+    its changes; when the transaction has written nothing, the event is sent at once."""
     hub = _hub()
     channels = [f"user:{user_id}" for user_id in ((user_ids,) if isinstance(user_ids, int) else user_ids)]
     session = db.session()
-    if not session.in_transaction() and not (session.new or session.dirty or session.deleted):
-        # Nothing left to commit: what the event announces is already stored.
+    if not (session.info.get(_WROTE) or session.new or session.dirty or session.deleted):
+        # Nothing to wait for: what the event announces is already stored (the session may still have a
+        # transaction of reads, which nobody will commit).
         for channel in channels:
             hub.publish(channel, {"kind": kind, **ids})
         return
@@ -100,6 +103,18 @@ def _publish_pending(session):
 def _drop_pending(session, transaction):
     if transaction.parent is None:  # rolled back, or closed without a commit
         session.info.pop(_PENDING, None)
+        session.info.pop(_WROTE, None)
+
+
+@event.listens_for(db.session, "after_flush")
+def _wrote_by_flush(session, flush_context):
+    session.info[_WROTE] = True
+
+
+@event.listens_for(db.session, "do_orm_execute")
+def _wrote_by_statement(state):
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
 
 
 def publish(user_id, kind, /, **ids):
