@@ -7,13 +7,7 @@ import time
 
 import pytest
 
-from tests.support.services import CI
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support.services import CI, free_port
 
 
 class RedisServer:
