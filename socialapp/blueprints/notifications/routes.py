@@ -77,7 +77,7 @@ def read(notification_id):
     if is_htmx():
         rows, _ = notifications.page(current_user.id, notification_id + 1, limit=1)
         return render_template(
-            "notifications/_read_response.html", row=rows[0], count=notifications.unread_count(current_user.id)
+            "notifications/_notification_read.html", row=rows[0], count=notifications.unread_count(current_user.id)
         )
     return redirect(url_for("notifications.index"))
 
@@ -88,5 +88,5 @@ def read_all():
     notifications.mark_all_read(current_user.id)
     if is_htmx():
         rows, _ = notifications.page(current_user.id, limit=MENU_SIZE)
-        return render_template("notifications/_dropdown_response.html", rows=rows, count=0)
+        return render_template("notifications/_all_read.html", rows=rows, count=0)
     return redirect(url_for("notifications.index"))
