@@ -13,7 +13,18 @@ from tests.support.sockets import WAIT, Closed, PageSocket, wait_until
 
 GRACE = 0.5  # seconds a user stays online after their last socket, in these tests
 
-realtime.register_renderer("test_ping", lambda viewer, event: f'<p id="ping">{viewer}:{event["n"]}</p>')
+pings = realtime.Live("tests")
+
+
+@pings.renderer("test_ping")
+def ping_fragment(viewer, event):
+    return f'<p id="ping">{viewer}:{event["n"]}</p>'
+
+
+def hear_pings(*servers):
+    """Make the apps behind `servers` render the tests' "test_ping" events."""
+    for server in servers:
+        server.app.extensions["realtime"].register(pings)
 
 
 def publish(app, user_id, n):
@@ -36,6 +47,7 @@ def publish_until_received(app, ws, user_id, n, timeout=10):
 def test_a_logged_in_socket_gets_ready_then_its_user_events(live_server):
     ada, _, _ = live_server.make_user("ada")
     bob, _, _ = live_server.make_user("bob")
+    hear_pings(live_server)
     ws = PageSocket(live_server, session_cookie(live_server.app, ada))
     assert json.loads(ws.receive(timeout=5)) == {"ready": True}
     publish(live_server.app, bob, 1)  # someone else's event
@@ -60,6 +72,7 @@ def test_sockets_from_another_site_are_refused(live_server):
 
 
 def test_only_pages_that_ask_for_presence_are_told_who_comes_and_goes(live_server):
+    hear_pings(live_server)
     ada, _, _ = live_server.make_user("ada")
     bob, _, _ = live_server.make_user("bob")
     asking = PageSocket(live_server, session_cookie(live_server.app, ada), path="/ws?want=presence")
@@ -106,6 +119,7 @@ def test_presence_follows_open_sockets(live_server):
 
 def test_an_event_published_on_one_worker_reaches_a_socket_on_the_other(two_workers):
     first, second = two_workers
+    hear_pings(first)
     ada, _, _ = first.make_user("ada")
     ws = PageSocket(first, session_cookie(first.app, ada))
     ws.receive(timeout=5)
@@ -151,6 +165,7 @@ def test_when_the_redis_subscription_drops_pages_are_told_to_reconnect(two_worke
     import redis
 
     first, _ = two_workers
+    hear_pings(first)
     ada, _, _ = first.make_user("ada")
     ws = PageSocket(first, session_cookie(first.app, ada))
     ws.receive(timeout=5)
@@ -198,8 +213,8 @@ class RecordingSocket:
 def test_presence_changes_reach_each_socket_coalesced_into_one_message(app, monkeypatch):
     from socialapp.realtime.hub import Client
 
-    monkeypatch.setitem(realtime.RENDERERS, "presence", lambda viewer, e: f"<p>{e['user_id']}:{e['online']}</p>")
     hub = app.extensions["realtime"]
+    monkeypatch.setitem(hub.renderers, "presence", lambda viewer, e: f"<p>{e['user_id']}:{e['online']}</p>")
     sockets = {uid: RecordingSocket() for uid in (1, 2)}
     for uid, ws in sockets.items():
         hub.clients[uid] = {Client(uid, ws, wants={"presence"})}
@@ -218,9 +233,9 @@ def test_presence_changes_reach_each_socket_coalesced_into_one_message(app, monk
 def test_a_kind_that_must_be_asked_for_reaches_only_the_sockets_that_asked(app, monkeypatch):
     from socialapp.realtime.hub import Client
 
-    monkeypatch.setitem(realtime.RENDERERS, "new_post", lambda viewer, e: f"<p>new {e['post_id']}</p>")
-    monkeypatch.setitem(realtime.RENDERERS, "test_ping", lambda viewer, e: "<p>ping</p>")
     hub = app.extensions["realtime"]
+    monkeypatch.setitem(hub.renderers, "new_post", lambda viewer, e: f"<p>new {e['post_id']}</p>")
+    monkeypatch.setitem(hub.renderers, "test_ping", lambda viewer, e: "<p>ping</p>")
     home, other = RecordingSocket(), RecordingSocket()
     hub.clients[1] = {Client(1, home, wants={"new_post"}), Client(1, other)}
     hub.dispatch("user:1", {"kind": "new_post", "post_id": 5})

@@ -39,3 +39,10 @@ def subscription_client_id(admin, name):
     """The id of the Redis connection named `name` that holds a pattern subscription (a broker's subscriber),
     or None while there is none."""
     return next((c["id"] for c in admin.client_list() if c["name"] == name and int(c.get("psub", 0))), None)
+
+
+def free_port():
+    """A loopback port nothing listens on, for a server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

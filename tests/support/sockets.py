@@ -31,15 +31,26 @@ class Closed(Exception):
         self.code = code
 
 
+class Refused(Exception):
+    """The server answered the opening handshake with `status` rather than opening the socket."""
+
+    def __init__(self, status):
+        super().__init__(f"the server refused the socket with HTTP {status}")
+        self.status = status
+
+
 class PageSocket:
     def __init__(self, server, cookie=None, origin=None, path="/ws", headers=None):
-        self.ws = websocket.create_connection(
-            server.url.replace("http", "ws", 1) + path,
-            origin=origin or server.url,
-            cookie=cookie,
-            header=headers or {},
-            timeout=WAIT,
-        )
+        try:
+            self.ws = websocket.create_connection(
+                server.url.replace("http", "ws", 1) + path,
+                origin=origin or server.url,
+                cookie=cookie,
+                header=headers or {},
+                timeout=WAIT,
+            )
+        except websocket.WebSocketBadStatusException as refused:
+            raise Refused(refused.status_code) from None
 
     def receive(self, timeout=WAIT):
         """The next text message, or None if none came within `timeout` s; raises Closed when the server
@@ -62,8 +73,16 @@ class PageSocket:
                 return message
         raise AssertionError(f"{what} did not arrive within {timeout} s")
 
-    def send(self, text):
-        self.ws.send(text)
+    def send(self, data):
+        """A text message, or a binary one for bytes."""
+        if isinstance(data, bytes):
+            self.ws.send_binary(data)
+        else:
+            self.ws.send(data)
+
+    def send_raw(self, data):
+        """Bytes straight onto the connection, framed or not, as a misbehaving client would send them."""
+        self.ws.sock.sendall(data)
 
     def close(self):
         self.ws.close()
