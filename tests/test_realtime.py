@@ -9,7 +9,7 @@ from socialapp import realtime
 from socialapp.realtime.hub import TICK
 from tests.support.browser import session_cookie
 from tests.support.services import redis_test_url, subscription_client_id
-from tests.support.sockets import WAIT, Closed, PageSocket, wait_until
+from tests.support.sockets import WAIT, Closed, PageSocket, ready_socket, wait_until
 
 GRACE = 0.5  # seconds a user stays online after their last socket, in these tests
 
@@ -75,19 +75,15 @@ def test_only_pages_that_ask_for_presence_are_told_who_comes_and_goes(live_serve
     hear_pings(live_server)
     ada, _, _ = live_server.make_user("ada")
     bob, _, _ = live_server.make_user("bob")
-    asking = PageSocket(live_server, session_cookie(live_server.app, ada), path="/ws?want=presence")
-    other = PageSocket(live_server, session_cookie(live_server.app, ada))
-    for ws in (asking, other):
-        assert json.loads(ws.receive(timeout=5)) == {"ready": True}
-    arriving = PageSocket(live_server, session_cookie(live_server.app, bob))
-    arriving.receive(timeout=5)
+    asking = ready_socket(live_server, ada, path="/ws?want=presence")
+    other = ready_socket(live_server, ada)
+    arriving = ready_socket(live_server, bob)
     assert f'id="presence-{bob}"' in asking.receive_until(lambda m: "presence" in m)
     # A barrier rather than a wait: presence goes out on the hub's tick, one tick after another, so once Cy's
     # arrival reaches the asking page, Bob's was sent to every socket it was going to; then an event for Ada
     # reaches the other page after anything sent to it before.
     cy, _, _ = live_server.make_user("cy")
-    later = PageSocket(live_server, session_cookie(live_server.app, cy))
-    later.receive(timeout=5)
+    later = ready_socket(live_server, cy)
     asking.receive_until(lambda m: f'id="presence-{cy}"' in m)
     publish(live_server.app, ada, 1)
     before = []
@@ -101,10 +97,7 @@ def test_presence_follows_open_sockets(live_server):
     hub = live_server.app.extensions["realtime"]
     hub.presence.grace = GRACE
     ada, _, _ = live_server.make_user("ada")
-    cookie = session_cookie(live_server.app, ada)
-    first, second = PageSocket(live_server, cookie), PageSocket(live_server, cookie)
-    for ws in (first, second):
-        ws.receive(timeout=5)
+    first, second = ready_socket(live_server, ada), ready_socket(live_server, ada)
     with live_server.app.app_context():
         assert realtime.is_online(ada)
         first.close()
@@ -121,8 +114,7 @@ def test_an_event_published_on_one_worker_reaches_a_socket_on_the_other(two_work
     first, second = two_workers
     hear_pings(first)
     ada, _, _ = first.make_user("ada")
-    ws = PageSocket(first, session_cookie(first.app, ada))
-    ws.receive(timeout=5)
+    ws = ready_socket(first, ada)
     assert publish_until_received(second.app, ws, ada, 7) == f'<p id="ping">{ada}:7</p>'
     with second.app.app_context():
         assert realtime.is_online(ada)  # presence is shared through Redis
@@ -167,8 +159,7 @@ def test_when_the_redis_subscription_drops_pages_are_told_to_reconnect(two_worke
     first, _ = two_workers
     hear_pings(first)
     ada, _, _ = first.make_user("ada")
-    ws = PageSocket(first, session_cookie(first.app, ada))
-    ws.receive(timeout=5)
+    ws = ready_socket(first, ada)
     publish_until_received(first.app, ws, ada, 1)
     admin = redis.Redis.from_url(redis_test_url())
     broker = first.app.extensions["realtime"].broker
@@ -185,14 +176,11 @@ def test_moving_to_another_page_does_not_flicker_presence(live_server):
     hub.publish = lambda channel, event: announced.append(event) if event.get("kind") == "presence" else None
     hub.presence.grace = 1.5
     ada, _, _ = live_server.make_user("ada")
-    cookie = session_cookie(live_server.app, ada)
-    first = PageSocket(live_server, cookie)
-    first.receive(timeout=5)
+    first = ready_socket(live_server, ada)
     first.close()  # the page unloads...
     wait_until(lambda: not hub.local_clients(ada), "the server to drop the socket")
     closed = time.monotonic()
-    second = PageSocket(live_server, cookie)  # ...and the next one connects
-    second.receive(timeout=5)
+    second = ready_socket(live_server, ada)  # ...and the next one connects
     time.sleep(max(0, closed + hub.presence.grace + 2 * TICK - time.monotonic()))  # past the grace
     assert announced == [{"kind": "presence", "user_id": ada, "online": True}]
     second.close()

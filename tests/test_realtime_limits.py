@@ -9,7 +9,7 @@ import pytest
 from socialapp import realtime
 from socialapp.realtime.signals import send_to_socket
 from tests.support.browser import session_cookie
-from tests.support.sockets import Closed, PageSocket, Refused, wait_until
+from tests.support.sockets import Closed, PageSocket, Refused, ready_socket, wait_until
 
 echo = realtime.Live("echo")
 
@@ -24,12 +24,6 @@ def fail(user_id, socket_id, data):
     raise RuntimeError("a handler that breaks")
 
 
-def open_socket(server, user_id):
-    ws = PageSocket(server, session_cookie(server.app, user_id))
-    assert json.loads(ws.receive(timeout=5)) == {"ready": True}
-    return ws
-
-
 def refused(server, user_id):
     """The HTTP status with which opening a socket is refused, before the upgrade."""
     with pytest.raises(Refused) as error:
@@ -41,13 +35,13 @@ def refused(server, user_id):
 def test_a_user_may_keep_only_so_many_sockets_open(live_server):
     ada, _, _ = live_server.make_user("ada")
     bob, _, _ = live_server.make_user("bob")
-    first, second = open_socket(live_server, ada), open_socket(live_server, ada)
+    first, second = ready_socket(live_server, ada), ready_socket(live_server, ada)
     assert refused(live_server, ada) == 429
-    open_socket(live_server, bob).close()  # others are not affected
+    ready_socket(live_server, bob).close()  # others are not affected
     first.close()
     hub = live_server.app.extensions["realtime"]
     wait_until(lambda: hub.open_sockets(ada) < 2, "the server to drop the first socket")
-    open_socket(live_server, ada).close()
+    ready_socket(live_server, ada).close()
     second.close()
 
 
@@ -56,11 +50,11 @@ def test_the_socket_cap_counts_the_sockets_on_every_worker(two_workers):
     for server in two_workers:
         server.app.config["WS_MAX_SOCKETS_PER_USER"] = 2
     ada, _, _ = first.make_user("ada")
-    here, there = open_socket(first, ada), open_socket(second, ada)
+    here, there = ready_socket(first, ada), ready_socket(second, ada)
     assert refused(first, ada) == 429  # one on each worker: the cap is for the user, not per worker
     there.close()
     wait_until(lambda: first.app.extensions["realtime"].open_sockets(ada) < 2, "the other worker's socket to go")
-    open_socket(first, ada).close()
+    ready_socket(first, ada).close()
     here.close()
 
 
@@ -69,9 +63,9 @@ def test_an_account_may_open_only_so_many_sockets_a_minute(live_server):
     ada, _, _ = live_server.make_user("ada")
     bob, _, _ = live_server.make_user("bob")
     for _ in range(3):
-        open_socket(live_server, ada).close()
+        ready_socket(live_server, ada).close()
     assert refused(live_server, ada) == 429
-    open_socket(live_server, bob).close()  # counted per account, not per address
+    ready_socket(live_server, bob).close()  # counted per account, not per address
 
 
 @pytest.mark.parametrize("live_overrides", [{"WS_MAX_MESSAGE_BYTES": 1024}])
@@ -81,7 +75,7 @@ def test_a_message_past_the_size_limit_closes_the_socket_before_the_rest_is_read
     monkeypatch.setattr(endpoint, "IDLE_CHECK_SECONDS", 0.2)
     ada, _, _ = live_server.make_user("ada")
     live_server.app.extensions["realtime"].register(echo)
-    ws = open_socket(live_server, ada)
+    ws = ready_socket(live_server, ada)
     ws.send(json.dumps({"type": "test.echo", "n": "x" * 900}))  # under the limit: handled
     assert json.loads(ws.receive(timeout=5))["type"] == "test.echoed"
     # A frame announcing 300 MB, of which only 2 KB are sent: the server must not wait for the rest.
@@ -96,7 +90,7 @@ def test_a_message_past_the_size_limit_closes_the_socket_before_the_rest_is_read
 def test_malformed_messages_are_ignored_and_the_socket_stays_open(live_server):
     ada, _, _ = live_server.make_user("ada")
     live_server.app.extensions["realtime"].register(echo)
-    ws = open_socket(live_server, ada)
+    ws = ready_socket(live_server, ada)
     for message in (
         json.dumps({"type": ["test.echo"]}),  # a type that cannot be looked up
         json.dumps({"type": {"test": "echo"}}),

@@ -1,7 +1,6 @@
 """Redis stops mid-chat: writes still succeed once, presence falls back, /healthz says "degraded", and
 pushes resume (after a resync) once Redis is back. The database is the truth; Redis is only a doorbell."""
 
-import json
 import queue
 import re
 import time
@@ -11,8 +10,7 @@ from sqlalchemy import select
 
 from socialapp import realtime
 from socialapp.models.chat import Message
-from tests.support.browser import session_cookie
-from tests.support.sockets import PageSocket
+from tests.support.sockets import ready_socket
 from tests.test_chat_delivery import FakeSocket
 
 HX = {"HX-Request": "true"}
@@ -117,8 +115,7 @@ def test_chat_goes_on_while_redis_is_down_and_pushes_resume_when_it_is_back(app,
 def test_a_socket_opens_and_gets_ready_while_redis_is_down(live_server, own_redis):
     ada, _, _ = live_server.make_user("ada")
     own_redis.stop()
-    ws = PageSocket(live_server, session_cookie(live_server.app, ada))
-    assert json.loads(ws.receive(timeout=5)) == {"ready": True}
+    ws = ready_socket(live_server, ada)
     with live_server.app.app_context():
         assert realtime.is_online(ada)  # this worker knows its own sockets
     ws.close()

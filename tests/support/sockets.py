@@ -6,6 +6,7 @@ websocket-client reads the handshake's answer line by line, so a message the ser
 they came together and kept the message in its parser until more data arrived: a "ready" lost now and then.
 """
 
+import json
 import time
 
 import websocket
@@ -86,3 +87,12 @@ class PageSocket:
 
     def close(self):
         self.ws.close()
+
+
+def ready_socket(server, user_id, path="/ws"):
+    """A page's socket logged in as `user_id`, once the server has said it is ready."""
+    from tests.support.browser import session_cookie
+
+    ws = PageSocket(server, session_cookie(server.app, user_id), path=path)
+    assert json.loads(ws.receive()) == {"ready": True}
+    return ws
