@@ -10,6 +10,7 @@ from socialapp.extensions import db
 from socialapp.models import Comment, Follow, Like, Post, PostHashtag, PostImage, User
 from socialapp.models.base import utcnow
 from socialapp.services import images, notifications, text
+from socialapp.services.errors import Forbidden, InvalidInput, NotFound
 from socialapp.services.feed import decode_cursor
 from socialapp.services.visibility import is_blocked_between, visible_to
 from socialapp.signals import account_deleting
@@ -20,49 +21,37 @@ IMAGE_VARIANTS = {"large": (1600, 1600, False), "thumb": (400, 400, True)}
 LIKERS_PAGE_SIZE = 30
 
 
-class PostError(ValueError):
-    """A refused post action; `status` is the HTTP status, `message` is for the user."""
-
-    def __init__(self, message, status=400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-def not_found():
-    return PostError("There is no such post.", 404)
-
-
 def visible_post(viewer_id, post_id):
-    """The post `post_id` if it exists and its author is not in a block with the viewer, else PostError 404."""
+    """The post `post_id` if it exists and its author is not in a block with the viewer, else NotFound."""
     post = db.session.get(Post, post_id)
     if post is None or is_blocked_between(viewer_id, post.author_id):
-        raise not_found()
+        raise NotFound("There is no such post.")
     return post
 
 
 def own_post(user, post_id):
-    """The user's own post `post_id`: 404 when it does not exist or is hidden, 403 when it is someone else's."""
+    """The user's own post `post_id`: NotFound when it does not exist or is hidden, Forbidden when it is
+    someone else's."""
     post = visible_post(user.id, post_id)
     if post.author_id != user.id:
-        raise PostError("Only its author can change a post.", 403)
+        raise Forbidden("Only its author can change a post.")
     return post
 
 
 def clean_body(body, allow_empty=False):
-    """The text trimmed of surrounding space, or PostError when empty or too long."""
+    """The text trimmed of surrounding space, or InvalidInput when empty or too long."""
     body = (body or "").replace("\r\n", "\n").strip()
     if not body and not allow_empty:
-        raise PostError("Write something, or add a picture.")
+        raise InvalidInput("Write something, or add a picture.")
     if len(body) > MAX_LENGTH:
-        raise PostError(f"Posts can be at most {MAX_LENGTH:,} characters (this one has {len(body):,}).")
+        raise InvalidInput(f"Posts can be at most {MAX_LENGTH:,} characters (this one has {len(body):,}).")
     return body
 
 
 def _store_images(author_id, uploads):
     uploads = [upload for upload in uploads if upload and getattr(upload, "filename", "")]
     if len(uploads) > MAX_IMAGES:
-        raise PostError(f"A post can have at most {MAX_IMAGES} pictures.")
+        raise InvalidInput(f"A post can have at most {MAX_IMAGES} pictures.")
     keys = []
     try:
         for upload in uploads:
@@ -70,7 +59,7 @@ def _store_images(author_id, uploads):
     except images.ImageError as error:
         for key in keys:
             images.delete_image(author_id, key)
-        raise PostError(error.message) from None
+        raise InvalidInput(error.message) from None
     return keys
 
 
@@ -107,10 +96,10 @@ def notify_mentions(author_id, body, subject_type, subject_id, skip=()):
 
 
 def create_post(author, body, uploads=()):
-    """Publish a post by `author` with up to MAX_IMAGES pictures. PostError when refused; nothing is kept then."""
+    """Publish a post by `author` with up to MAX_IMAGES pictures. InvalidInput when refused; nothing is kept then."""
     body = clean_body(body, allow_empty=True)
     if not body and not any(getattr(u, "filename", "") for u in uploads or ()):
-        raise PostError("Write something, or add a picture.")
+        raise InvalidInput("Write something, or add a picture.")
     keys = _store_images(author.id, uploads or ())
     with _files_kept_on_commit(author.id, keys):
         post = Post(author_id=author.id, body=body)
@@ -139,7 +128,7 @@ def pictures_of(post_id):
 
 def edit_post(user, post_id, body, remove_image_ids=(), uploads=()):
     """Change the user's own post: its text, pictures taken away (by PostImage id) and pictures added, at
-    most MAX_IMAGES in all. It is then shown as edited. PostError when refused; nothing changes then."""
+    most MAX_IMAGES in all. It is then shown as edited. A ServiceError when refused; nothing changes then."""
     post = own_post(user, post_id)
     current = pictures_of(post.id)
     remove_ids = {int(i) for i in remove_image_ids if str(i).isdigit()}
@@ -147,7 +136,7 @@ def edit_post(user, post_id, body, remove_image_ids=(), uploads=()):
     kept = [image for image in current if image.id not in remove_ids]
     uploads = [upload for upload in uploads or () if getattr(upload, "filename", "")]
     if len(kept) + len(uploads) > MAX_IMAGES:
-        raise PostError(f"A post can have at most {MAX_IMAGES} pictures; it would have {len(kept) + len(uploads)}.")
+        raise InvalidInput(f"A post can have at most {MAX_IMAGES} pictures; it would have {len(kept) + len(uploads)}.")
     body = clean_body(body, allow_empty=bool(kept or uploads))
     keys = _store_images(user.id, uploads)
     removed_keys = [image.key for image in removed]

@@ -6,8 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user, login_required
 
 from socialapp.blueprints.profiles.forms import ProfileForm
-from socialapp.services import accounts, images, profiles, social
-from socialapp.services.visibility import is_blocked_between
+from socialapp.services import images, profiles, social
+from socialapp.services.visibility import is_blocked_between, visible_user_named
 
 bp = Blueprint("profiles", __name__)
 
@@ -16,18 +16,10 @@ SETUP_FIELDS = ("bio", "country", "about")
 MEDIA_MAX_AGE = 365 * 24 * 3600
 
 
-def visible_user_or_404(username):
-    """The user named `username`, unless unknown or in a block with the viewer."""
-    user = accounts.find_by_username(username)
-    if user is None or is_blocked_between(current_user.id, user.id):
-        abort(404)
-    return user
-
-
 @bp.get("/u/<username>")
 @login_required
 def show(username):
-    user = visible_user_or_404(username)
+    user = visible_user_named(current_user.id, username)
     return render_template(
         "profiles/show.html",
         user=user,
