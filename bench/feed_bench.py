@@ -21,7 +21,8 @@ from socialapp import create_app
 from socialapp.cli_posts import generate_data
 from socialapp.extensions import db
 from socialapp.models import Follow, Post, User
-from socialapp.services.feed import PAGE_SIZE, encode_cursor
+from socialapp.services import paging
+from socialapp.services.feed import PAGE_SIZE
 
 PG_NAME = "socialapp_bench_feed"
 HTMX = {"HX-Request": "true"}
@@ -62,7 +63,7 @@ def cursor_for_page(viewer_id, page):
         .offset((page - 1) * PAGE_SIZE - 1)
         .limit(1)
     ).one()
-    return encode_cursor(*row)
+    return paging.encode(*row)
 
 
 def run(backend, args):

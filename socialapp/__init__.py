@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from socialapp import config as config_module
-from socialapp import realtime
+from socialapp import realtime, templating
 from socialapp.extensions import csrf, db, limiter, login_manager, mail, migrate, sock
 from socialapp.observability import configure_logging
 
@@ -45,6 +45,7 @@ def create_app(config=None):
     from socialapp.web import register_web
 
     register_web(app)
+    templating.init_app(app)
     register_blueprints(app)
     realtime.init_app(app)
     register_commands(app)

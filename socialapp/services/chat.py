@@ -12,26 +12,18 @@ from socialapp.models import User
 from socialapp.models.base import utcnow
 from socialapp.models.chat import Conversation, ConversationMember, Message
 from socialapp.realtime import online_users, publish
-from socialapp.services import notifications
+from socialapp.services import notifications, text
 from socialapp.services.accounts import find_by_username
 from socialapp.services.errors import Forbidden, InvalidInput, NotFound, ServiceError
 from socialapp.services.visibility import may_interact, visible_to, visible_user
 
 MAX_MESSAGE_LENGTH = 2000
+EMPTY = "Write a message before sending."
+TOO_LONG = "Messages are limited to {limit:,} characters; this one has {length:,}."
 PAGE_SIZE = 30
 CATCH_UP_LIMIT = 200
 PRESENCE_SCAN_SIZE = 500
 PRESENCE_SCAN_BATCHES = 10
-
-
-def clean_body(body):
-    """The message text to store, or InvalidInput when it is empty or too long."""
-    body = (body or "").strip()
-    if not body:
-        raise InvalidInput("Write a message before sending.")
-    if len(body) > MAX_MESSAGE_LENGTH:
-        raise InvalidInput(f"Messages are limited to {MAX_MESSAGE_LENGTH:,} characters; this one has {len(body):,}.")
-    return body
 
 
 def chat_partner(viewer_id, user):
@@ -98,7 +90,7 @@ def send_message(sender, recipient, body):
     recipient one may not see.
     """
     chat_partner(sender.id, recipient)
-    body = clean_body(body)
+    body = text.clean_text(body, MAX_MESSAGE_LENGTH, InvalidInput, EMPTY, TOO_LONG)
     sender_id, recipient_id = sender.id, recipient.id
     for attempt in range(2):
         try:

@@ -7,7 +7,7 @@ from sqlalchemy import delete, func, select, update
 from socialapp.extensions import db
 from socialapp.models import Comment, Post, User
 from socialapp.models.base import utcnow
-from socialapp.services import notifications
+from socialapp.services import notifications, text
 from socialapp.services.errors import Forbidden, InvalidInput, NotFound
 from socialapp.services.posts import notify_mentions, visible_post
 from socialapp.services.visibility import is_blocked_between, visible_to
@@ -15,6 +15,8 @@ from socialapp.services.visibility import is_blocked_between, visible_to
 MAX_LENGTH = 2000
 PAGE_SIZE = 50
 NO_SUCH_COMMENT = "There is no such comment."
+EMPTY = "Write a comment first."
+TOO_LONG = "Comments can be at most {limit:,} characters (this one has {length:,})."
 
 
 @dataclass
@@ -26,13 +28,8 @@ class Thread:
     replies: list = field(default_factory=list)
 
 
-def clean_body(body):
-    body = (body or "").replace("\r\n", "\n").strip()
-    if not body:
-        raise InvalidInput("Write a comment first.")
-    if len(body) > MAX_LENGTH:
-        raise InvalidInput(f"Comments can be at most {MAX_LENGTH:,} characters (this one has {len(body):,}).")
-    return body
+def _clean(body):
+    return text.clean_text(body, MAX_LENGTH, InvalidInput, EMPTY, TOO_LONG)
 
 
 def _change_count(post_id, step):
@@ -57,7 +54,7 @@ def add_comment(user, post_id, body, parent_id=None):
             raise NotFound(NO_SUCH_COMMENT)
         if parent.parent_id:
             parent = db.session.get(Comment, parent.parent_id)
-    comment = Comment(post_id=post.id, author_id=user.id, parent_id=parent and parent.id, body=clean_body(body))
+    comment = Comment(post_id=post.id, author_id=user.id, parent_id=parent and parent.id, body=_clean(body))
     db.session.add(comment)
     db.session.flush()
     _change_count(post.id, +1)
@@ -80,7 +77,7 @@ def own_comment(user, comment_id):
 def edit_comment(user, comment_id, body):
     """Change the text of one's own comment or reply; it is then shown as edited."""
     comment, _ = own_comment(user, comment_id)
-    body = clean_body(body)
+    body = _clean(body)
     if body != comment.body:
         comment.body = body
         comment.edited_at = utcnow()

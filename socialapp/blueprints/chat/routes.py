@@ -22,12 +22,6 @@ def chat_unread_count():
     return chat.unread_total(current_user.id)
 
 
-@bp.app_template_global()
-def chat_seen(member):
-    """True when the other member has read the viewer's newest message."""
-    return chat.seen_by_other(member)
-
-
 @bp.context_processor
 def chat_context():
     return {"viewer": current_user, "push": False, "page_size": chat.PAGE_SIZE}
@@ -77,17 +71,24 @@ def conversation(username):
     other = chat.partner_named(current_user.id, username)
     member = chat.membership(current_user.id, other.id)
     before = _int_arg("before")
-    messages, more = chat.history(member.conversation_id, before_id=before) if member else ([], False)
     if member and before is None:
-        chat.mark_read(member)
+        chat.mark_read(member)  # the newest messages are about to be on screen
+    return conversation_page(other, member, before)
+
+
+def conversation_page(other, member, before=None, body="", error=None):
+    """The conversation with `other`: a page of messages (the newest unless `before`), their presence,
+    "Seen", and the composer holding `body` and `error`."""
+    messages, more = chat.history(member.conversation_id, before_id=before) if member else ([], False)
     return render_template(
         "chat/conversation.html",
         other=other,
-        member=member,
         messages=messages,
         more=more,
         online=chat.online_ids([other.id]),
-        body="",
+        seen=chat.seen_by_other(member),
+        body=body,
+        error=error,
     )
 
 
@@ -102,7 +103,8 @@ def messages(username):
         found = chat.messages_after(member.conversation_id, after) if member else []
         if member and found:
             chat.mark_read(member, found[-1].id)
-        return render_template("chat/_caught_up.html", other=other, member=member, messages=found, after=after)
+        seen = chat.seen_by_other(member)
+        return render_template("chat/_caught_up.html", other=other, messages=found, after=after, seen=seen)
     if member is None:
         return render_template("chat/_older.html", other=other, messages=[], more=False)
     older, more = chat.history(member.conversation_id, before_id=_int_arg("before"))
@@ -127,19 +129,7 @@ def _composer_error(other, body, error):
     """The form again with what was typed and why it was refused (422), as a fragment or a page."""
     if is_htmx():
         return render_template("chat/_composer.html", other=other, body=body, error=error), 422
-    member = chat.membership(current_user.id, other.id)
-    messages, more = chat.history(member.conversation_id) if member else ([], False)
-    page = render_template(
-        "chat/conversation.html",
-        other=other,
-        member=member,
-        messages=messages,
-        more=more,
-        online=chat.online_ids([other.id]),
-        body=body,
-        error=error,
-    )
-    return page, 422
+    return conversation_page(other, chat.membership(current_user.id, other.id), body=body, error=error), 422
 
 
 @bp.post("/<username>/read")

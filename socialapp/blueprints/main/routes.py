@@ -5,16 +5,22 @@ from flask_login import current_user
 
 from socialapp.blueprints.posts.routes import home_context
 from socialapp.services import health as health_checks
+from socialapp.services import social
 from socialapp.web import THEMES, safe_next
 
 bp = Blueprint("main", __name__)
+SUGGESTIONS_SHOWN = 5  # in the home page's "Who to follow" box
 
 
 @bp.get("/")
 def index():
     if not current_user.is_authenticated:
         return render_template("main/landing.html")
-    return render_template("main/home.html", **home_context(request.args.get("cursor")))
+    return render_template(
+        "main/home.html",
+        suggested=social.suggestions_box(current_user, SUGGESTIONS_SHOWN),
+        **home_context(request.args.get("cursor")),
+    )
 
 
 @bp.get("/healthz")

@@ -3,32 +3,17 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from socialapp.services import feed, posts, social, text
+from socialapp.services import feed, posts, social
 from socialapp.services.errors import InvalidInput
-from socialapp.services.notifications import LINKS
 from socialapp.services.visibility import visible_user_named
 from socialapp.web import is_htmx, safe_next
 
 bp = Blueprint("posts", __name__)
 
-LINKS["post"] = lambda notification, actor: url_for("posts.show", post_id=notification.subject_id)
-LINKS["comment"] = lambda notification, actor: url_for("posts.comment", comment_id=notification.subject_id)
-
-
-@bp.app_template_filter("linkify")
-def linkify_filter(value):
-    return text.linkify(value)
-
 
 @bp.app_context_processor
 def post_helpers():
-    def profile_posts(user):
-        """The first page of `user`'s posts for their profile page."""
-        if not current_user.is_authenticated:
-            return None
-        return page_context(feed.user_posts(current_user, user), "posts.user_posts", username=user.username)
-
-    return {"profile_posts": profile_posts, "post_max_length": posts.MAX_LENGTH, "top_cursor": feed.top_cursor}
+    return {"post_max_length": posts.MAX_LENGTH, "top_cursor": feed.top_cursor}
 
 
 def page_context(page, endpoint, older_endpoint=None, **values):

@@ -10,17 +10,6 @@ from socialapp.web import is_htmx, safe_next
 bp = Blueprint("social", __name__)
 
 
-@bp.app_context_processor
-def people_helpers():
-    def suggested_people(limit):
-        return social.suggestions_box(current_user, limit) if current_user.is_authenticated else []
-
-    def viewer_follows(user_id):
-        return current_user.is_authenticated and social.is_following(current_user.id, user_id)
-
-    return {"suggested_people": suggested_people, "viewer_follows": viewer_follows}
-
-
 def block_target(username, action):
     """The person named in a block or unblock: someone the viewer blocks is found here, unless they
     block back; anyone else only when the viewer may see them."""
