@@ -63,7 +63,7 @@ def message_fragment(viewer, event):
     incoming = message.sender_id != viewer_id
     last = message if member.last_message_id == message.id else db.session.get(Message, member.last_message_id)
     return _render(
-        "chat/_push_message.html",
+        "chat/_message_arrived.html",
         viewer=SimpleNamespace(id=viewer_id),
         other=other,
         member=member,
@@ -95,7 +95,7 @@ def read_fragment(viewer, event):
     if viewer is None:
         return ""
     row = chat.conversation_row(viewer.id, int(event["user_id"]))
-    return _render("chat/_push_read.html", viewer=viewer, row=row, count=chat.unread_total(viewer.id))
+    return _render("chat/_conversation_read.html", viewer=viewer, row=row, count=chat.unread_total(viewer.id))
 
 
 @renderer("chat_typing")
@@ -122,7 +122,7 @@ def _presence_html(user_id, online):
     user = db.session.get(User, user_id)
     if user is None:
         return "", set()
-    html = _render("chat/_push_presence.html", user=user, online={user.id} if online else set())
+    html = _render("chat/_presence_changed.html", user=user, online={user.id} if online else set())
     hidden = set(db.session.scalars(hidden_user_ids(user_id))) | {user_id}
     if len(_presence_cache) > 10_000:
         _presence_cache.clear()

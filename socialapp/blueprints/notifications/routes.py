@@ -81,7 +81,7 @@ def read(notification_id):
     row = notifications.mark_read(current_user.id, notification_id)
     if is_htmx():
         count = notifications.unread_count(current_user.id)
-        return render_template("notifications/_read_response.html", row=row, count=count)
+        return render_template("notifications/_notification_read.html", row=row, count=count)
     return redirect(url_for("notifications.index"))
 
 
@@ -91,5 +91,5 @@ def read_all():
     notifications.mark_all_read(current_user.id)
     if is_htmx():
         rows, _ = notifications.page(current_user.id, limit=MENU_SIZE)
-        return render_template("notifications/_dropdown_response.html", rows=rows, count=0)
+        return render_template("notifications/_all_read.html", rows=rows, count=0)
     return redirect(url_for("notifications.index"))
