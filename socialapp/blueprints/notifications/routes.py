@@ -3,7 +3,6 @@
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from socialapp.realtime import render_fragment
 from socialapp.services import notifications
 from socialapp.web import is_htmx
 
@@ -46,11 +45,6 @@ def bell_helpers():
         "describe_notification": describe_notification,
         "notification_link": notification_link,
     }
-
-
-def bell_fragment(viewer_id, event):
-    """What a viewer's sockets receive when their notifications change: the bell, out of band."""
-    return render_fragment("notifications/_bell.html", count=notifications.unread_count(viewer_id), oob=True)
 
 
 @bp.get("/notifications/bell")
