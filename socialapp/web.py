@@ -1,11 +1,14 @@
-"""What every page shares: the signed-in user, error pages, template helpers."""
+"""What every page shares: the signed-in user, error pages, safe redirects, template helpers."""
 
-from flask import jsonify, make_response, render_template, request, url_for
+from urllib.parse import urlsplit
+
+from flask import jsonify, make_response, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from socialapp.extensions import db, login_manager
 from socialapp.services import sessions
+from socialapp.services.errors import ServiceError
 
 ERROR_TEXT = {
     400: ("Bad request", "The request could not be understood. Check what you sent and try again."),
@@ -13,7 +16,9 @@ ERROR_TEXT = {
     403: ("Not allowed", "You do not have permission to do that."),
     404: ("Not found", "There is nothing here. The link may be broken, or the content was removed."),
     405: ("Not allowed", "That action is not available here."),
+    409: ("Not possible now", "That cannot be done right now. Please try again in a moment."),
     413: ("Too large", "What you sent is too large. Pictures must be under the size limit."),
+    422: ("Check what you sent", "Something you sent is not right. Check it and try again."),
     429: ("Slow down", "Too many attempts. Please wait a little and try again."),
     500: ("Something went wrong", "An unexpected error happened on our side. Please try again."),
 }
@@ -40,9 +45,15 @@ def unauthorized():
         return response
     if request.accept_mimetypes.best == "application/json":
         return jsonify(error="login required"), 401
-    from flask import redirect
-
     return redirect(login_url)
+
+
+def safe_next(target, default="main.index"):
+    """`target` if it is a path on this site, else the default page: no open redirects."""
+    parts = urlsplit(target or "")
+    if target and not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for(default)
 
 
 def render_error(code, message=None):
@@ -66,6 +77,12 @@ def register_web(app):
         if error.code in (400, 403, 404) and error.description != type(error).description:
             description = error.description
         return render_error(error.code, description)
+
+    @app.errorhandler(ServiceError)
+    def service_error(error):
+        # Whatever the refused request had started is not kept.
+        db.session.rollback()
+        return render_error(error.status, error.message)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

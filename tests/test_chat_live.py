@@ -8,6 +8,7 @@ from sqlalchemy import select
 from socialapp.blueprints.chat import live
 from socialapp.models.chat import Message
 from socialapp.services import chat
+from socialapp.services.errors import ServiceError
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ def test_a_sent_message_is_published_to_both_members_after_commit(db, ada, bob, 
 
 
 def test_a_refused_message_publishes_nothing(db, ada, bob, published):
-    with pytest.raises(chat.ChatError):
+    with pytest.raises(ServiceError):
         chat.send_message(ada, bob, "")
     assert published == []
 

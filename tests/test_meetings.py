@@ -8,7 +8,8 @@ import pytest
 
 from socialapp.models.meetings import Meeting, MeetingParticipant
 from socialapp.services import meetings
-from socialapp.services.meetings import MeetingError, MeetingFull
+from socialapp.services.errors import InvalidInput
+from socialapp.services.meetings import MeetingFull
 
 ROOM_ID = re.compile(r"^[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}$")
 
@@ -181,6 +182,40 @@ def test_leaving_twice_counts_once_and_joining_twice_from_one_tab_counts_once(db
     assert db.session.get(Meeting, meeting.id).participant_count == 0
 
 
+@pytest.mark.parametrize("direction", ["host blocks guest", "guest blocks host"])
+def test_a_room_hosted_by_someone_in_a_block_does_not_exist_for_the_other(client, make_user, login, direction):
+    from socialapp.services import social
+
+    ada, bob = make_user("ada"), make_user("bob")
+    meeting = meetings.create_meeting(ada.id, "Private")
+    meetings.join(meeting.id, bob.id, f"{bob.id}.tab", max_participants=6)
+    meetings.leave(f"{bob.id}.tab")
+    social.block(*((ada, bob) if direction == "host blocks guest" else (bob, ada)))
+    assert meetings.find_meeting(meeting.room_id, bob.id) is None
+    assert meetings.recent_meetings(bob.id) == []
+    login(bob)
+    assert client.get(f"/meetings/{meeting.room_id}").status_code == 404
+    assert client.get("/meetings/join", query_string={"room": meeting.room_id}).status_code == 404
+    assert "Private" not in client.get("/meetings/").get_data(as_text=True)
+    login(ada)
+    assert client.get(f"/meetings/{meeting.room_id}").status_code == 200
+
+
+def test_people_in_a_block_are_not_shown_or_connected_to_each_other_in_a_room(make_user):
+    from socialapp.services import social
+
+    host, ada, bob = make_user("host"), make_user("ada"), make_user("bob")
+    meeting = meetings.create_meeting(host.id, "Town hall")
+    for user, socket in ((host, "h"), (ada, "a"), (bob, "b")):
+        meetings.join(meeting.id, user.id, socket, max_participants=6)
+    social.block(ada, bob)
+    assert [p.socket_id for p, _ in meetings.active_participants(meeting.id, bob.id)] == ["h", "b"]
+    assert [p.socket_id for p, _ in meetings.active_participants(meeting.id, ada.id)] == ["h", "a"]
+    assert [p.socket_id for p, _ in meetings.active_participants(meeting.id)] == ["h", "a", "b"]
+    assert not meetings.may_signal("a", "b") and not meetings.may_signal("b", "a")
+    assert meetings.may_signal("a", "h") and meetings.may_signal("h", "b")
+
+
 def test_tabs_whose_heartbeat_stopped_are_swept_out(db, make_user):
     ada, bob = make_user("ada"), make_user("bob")
     meeting = meetings.create_meeting(ada.id, "Sweep")
@@ -202,11 +237,11 @@ def test_signals_pass_only_between_tabs_of_the_same_meeting(make_user):
     meetings.join(one.id, ada.id, "a", max_participants=6)
     meetings.join(one.id, bob.id, "b", max_participants=6)
     meetings.join(other.id, cyd.id, "c", max_participants=6)
-    assert meetings.same_meeting("a", "b")
-    assert not meetings.same_meeting("a", "c")
-    assert not meetings.same_meeting("a", "a")
+    assert meetings.may_signal("a", "b")
+    assert not meetings.may_signal("a", "c")
+    assert not meetings.may_signal("a", "a")
     meetings.leave("b")
-    assert not meetings.same_meeting("a", "b")
+    assert not meetings.may_signal("a", "b")
 
 
 def test_deleting_an_account_takes_it_out_of_the_meetings_it_is_in(db, make_user):
@@ -222,7 +257,7 @@ def test_deleting_an_account_takes_it_out_of_the_meetings_it_is_in(db, make_user
 
 
 def test_a_title_that_is_too_long_is_refused_by_the_service(make_user):
-    with pytest.raises(MeetingError):
+    with pytest.raises(InvalidInput):
         meetings.create_meeting(make_user("ada").id, "x" * 101)
 
 

@@ -166,6 +166,35 @@ def test_signals_to_a_tab_outside_the_meeting_are_dropped(live_server):
     eve.close()
 
 
+def test_people_in_a_block_do_not_meet_in_a_room_nor_in_the_blockers_own(live_server):
+    from socialapp.services import social
+
+    host_id, ada_id, bob_id = (live_server.make_user(name)[0] for name in ("host", "ada", "bob"))
+    with live_server.app.app_context():
+        from socialapp.extensions import db
+        from socialapp.models import User
+
+        social.block(db.session.get(User, ada_id), db.session.get(User, bob_id))
+    host, ada, bob = Tab(live_server, host_id), Tab(live_server, ada_id), Tab(live_server, bob_id)
+    bob.send("meeting.join", room=room_of(live_server, ada_id, "Ada's"))
+    assert "No meeting" in bob.expect("meeting.error")["message"]
+
+    room_id = room_of(live_server, host_id, "Town hall")
+    host_socket = host.join(room_id)["socket"]
+    ada_socket = ada.join(room_id)["socket"]
+    host.expect("meeting.peer-joined")
+    bob_joined = bob.join(room_id)
+    assert [peer["socket"] for peer in bob_joined["peers"]] == [host_socket]  # Ada is not among them
+    assert host.expect("meeting.peer-joined")["peer"]["socket"] == bob_joined["socket"]
+    ada.expect_nothing("meeting.peer-joined")
+    bob.send("meeting.signal", to=ada_socket, description=OFFER)
+    bob.send("meeting.signal", to=host_socket, description=OFFER)
+    assert host.expect("meeting.signal")["from"] == bob_joined["socket"]
+    ada.expect_nothing("meeting.signal")
+    for tab in (host, ada, bob):
+        tab.close()
+
+
 def test_joining_an_unknown_room_gets_an_error(live_server):
     ada_id, _, _ = live_server.make_user("ada")
     ada = Tab(live_server, ada_id)

@@ -84,6 +84,16 @@ def test_one_cannot_mark_someone_elses_notification(client, db, make_user, login
     assert notifications.unread_count(ada.id) == 1
 
 
+def test_marking_read_a_notification_from_someone_now_blocked_is_404(client, db, make_user, login):
+    ada, bob = make_user("ada"), make_user("bob")
+    social.follow(bob, ada)
+    notification = db.session.query(Notification).one()
+    social.block(ada, bob)
+    login(ada)
+    assert client.post(f"/notifications/{notification.id}/read", headers=HX).status_code == 404
+    assert client.post(f"/notifications/{notification.id}/read").status_code == 404
+
+
 def test_notifications_page_paginates(client, db, make_user, login):
     ada = make_user("ada")
     for n in range(25):

@@ -17,6 +17,7 @@ from socialapp.extensions import db
 from socialapp.models import User
 from socialapp.models.base import utcnow
 from socialapp.services import sessions, tokens
+from socialapp.services.errors import InvalidInput
 from socialapp.services.mail import send_email, site_url
 from socialapp.signals import account_deleting
 
@@ -26,12 +27,11 @@ MIN_PASSWORD_LENGTH = 8
 MIN_PASSWORD_SCORE = 2  # zxcvbn: 0 too guessable ... 4 very unguessable
 
 
-class AccountError(ValueError):
+class AccountError(InvalidInput):
     """A rule was broken; `field` names the form field the message belongs to."""
 
     def __init__(self, message, field=None):
         super().__init__(message)
-        self.message = message
         self.field = field
 
 

@@ -14,7 +14,9 @@ from socialapp.models.base import utcnow
 from socialapp.models.chat import Conversation, ConversationMember, Message
 from socialapp.realtime import online_users, publish, publish_on_commit
 from socialapp.services import notifications, text
-from socialapp.services.visibility import is_blocked_between, visible_to
+from socialapp.services.accounts import find_by_username
+from socialapp.services.errors import Forbidden, InvalidInput, NotFound, ServiceError
+from socialapp.services.visibility import may_interact, visible_to, visible_user
 
 MAX_MESSAGE_LENGTH = 2000
 EMPTY = "Write a message before sending."
@@ -25,24 +27,18 @@ PRESENCE_SCAN_SIZE = 500
 PRESENCE_SCAN_BATCHES = 10
 
 
-class ChatError(ValueError):
-    """A chat rule was broken; `status` is the HTTP status that fits."""
-
-    def __init__(self, message, status=422):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
 def chat_partner(viewer_id, user):
-    """`user` if `viewer_id` may chat with them; ChatError otherwise (unknown, blocked or oneself)."""
-    if user is None or not user.is_verified:
-        raise ChatError("There is no such user.", 404)
+    """`user` if `viewer_id` may chat with them: NotFound for someone they may not see (unknown, or in a
+    block: the same answer), ServiceError for oneself."""
+    visible_user(viewer_id, user)
     if user.id == viewer_id:
-        raise ChatError("You cannot send messages to yourself.", 400)
-    if is_blocked_between(viewer_id, user.id):
-        raise ChatError("You cannot send messages to this user.", 403)
+        raise ServiceError("You cannot send messages to yourself.")
     return user
+
+
+def partner_named(viewer_id, username):
+    """The user named `username`, if `viewer_id` may chat with them (see `chat_partner`)."""
+    return chat_partner(viewer_id, find_by_username(username))
 
 
 def find_conversation(a_id, b_id):
@@ -91,10 +87,11 @@ def _save_message(sender_id, recipient_id, body):
 def send_message(sender, recipient, body):
     """Save a message from `sender` to `recipient`, notify them, and publish it when that commits.
 
-    Raises ChatError (nothing saved) for an empty or oversized body, or a recipient one may not write to.
+    Raises a ServiceError (nothing saved): InvalidInput for an empty or oversized body, NotFound for a
+    recipient one may not see.
     """
     chat_partner(sender.id, recipient)
-    body = text.clean_text(body, MAX_MESSAGE_LENGTH, ChatError, EMPTY, TOO_LONG)
+    body = text.clean_text(body, MAX_MESSAGE_LENGTH, InvalidInput, EMPTY, TOO_LONG)
     sender_id, recipient_id = sender.id, recipient.id
     for attempt in range(2):
         try:
@@ -116,10 +113,10 @@ def send_message(sender, recipient, body):
 def delete_message(user, message_id):
     """Delete `user`'s own message: its text is erased and both sides see it as deleted."""
     message = db.session.get(Message, message_id)
-    if message is None or not _is_member(user.id, message.conversation_id):
-        raise ChatError("There is no such message.", 404)
+    if message is None or partner_in(user.id, message.conversation_id) is None:
+        raise NotFound("There is no such message.")
     if message.sender_id != user.id:
-        raise ChatError("You can only delete your own messages.", 403)
+        raise Forbidden("You can only delete your own messages.")
     if message.deleted_at is None:
         message.deleted_at = utcnow()
         message.body = ""
@@ -127,10 +124,6 @@ def delete_message(user, message_id):
         publish_on_commit([conversation.user_low_id, conversation.user_high_id], "chat_message", message_id=message.id)
         db.session.commit()
     return message
-
-
-def _is_member(user_id, conversation_id):
-    return db.session.get(ConversationMember, (conversation_id, user_id)) is not None
 
 
 def membership(viewer_id, other_id):
@@ -320,14 +313,11 @@ def online_ids(user_ids):
 
 
 def partner_in(user_id, conversation_id):
-    """The other member of a conversation `user_id` belongs to."""
+    """The other member of a conversation `user_id` belongs to, or None when `user_id` is not in it or
+    a block stands between them (the conversation is hidden then)."""
     member = db.session.get(ConversationMember, (conversation_id, user_id))
-    return db.session.get(User, member.other_user_id) if member else None
-
-
-def user_by_username(username):
-    """The user with this username (any case), or None."""
-    return db.session.scalar(select(User).where(func.lower(User.username) == (username or "").lower()))
+    other = db.session.get(User, member.other_user_id) if member else None
+    return other if may_interact(user_id, other) else None
 
 
 def typing(user, other):

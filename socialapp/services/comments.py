@@ -8,11 +8,13 @@ from socialapp.extensions import db
 from socialapp.models import Comment, Post, User
 from socialapp.models.base import utcnow
 from socialapp.services import notifications, text
-from socialapp.services.posts import PostError, notify_mentions, visible_post
+from socialapp.services.errors import Forbidden, InvalidInput, NotFound
+from socialapp.services.posts import notify_mentions, visible_post
 from socialapp.services.visibility import is_blocked_between, visible_to
 
 MAX_LENGTH = 2000
 PAGE_SIZE = 50
+NO_SUCH_COMMENT = "There is no such comment."
 EMPTY = "Write a comment first."
 TOO_LONG = "Comments can be at most {limit:,} characters (this one has {length:,})."
 
@@ -27,7 +29,7 @@ class Thread:
 
 
 def _clean(body):
-    return text.clean_text(body, MAX_LENGTH, PostError, EMPTY, TOO_LONG)
+    return text.clean_text(body, MAX_LENGTH, InvalidInput, EMPTY, TOO_LONG)
 
 
 def _change_count(post_id, step):
@@ -35,10 +37,10 @@ def _change_count(post_id, step):
 
 
 def visible_comment(viewer_id, comment_id):
-    """(comment, post) when both are visible to the viewer, else PostError 404."""
+    """(comment, post) when both are visible to the viewer, else NotFound."""
     comment = db.session.get(Comment, comment_id)
     if comment is None or is_blocked_between(viewer_id, comment.author_id):
-        raise PostError("There is no such comment.", 404)
+        raise NotFound(NO_SUCH_COMMENT)
     return comment, visible_post(viewer_id, comment.post_id)
 
 
@@ -49,7 +51,7 @@ def add_comment(user, post_id, body, parent_id=None):
     if parent_id:
         parent, _ = visible_comment(user.id, parent_id)
         if parent.post_id != post.id:
-            raise PostError("There is no such comment.", 404)
+            raise NotFound(NO_SUCH_COMMENT)
         if parent.parent_id:
             parent = db.session.get(Comment, parent.parent_id)
     comment = Comment(post_id=post.id, author_id=user.id, parent_id=parent and parent.id, body=_clean(body))
@@ -64,11 +66,17 @@ def add_comment(user, post_id, body, parent_id=None):
     return comment
 
 
+def own_comment(user, comment_id):
+    """(comment, post) for the user's own comment: NotFound when missing or hidden, Forbidden when not theirs."""
+    comment, post = visible_comment(user.id, comment_id)
+    if comment.author_id != user.id:
+        raise Forbidden("Only its author can edit a comment.")
+    return comment, post
+
+
 def edit_comment(user, comment_id, body):
     """Change the text of one's own comment or reply; it is then shown as edited."""
-    comment, _ = visible_comment(user.id, comment_id)
-    if comment.author_id != user.id:
-        raise PostError("Only its author can edit a comment.", 403)
+    comment, _ = own_comment(user, comment_id)
     body = _clean(body)
     if body != comment.body:
         comment.body = body
@@ -80,11 +88,13 @@ def edit_comment(user, comment_id, body):
 def delete_comment(user, comment_id):
     """Delete a comment (with its replies) as its author or as the post's author. Returns the post."""
     comment = db.session.get(Comment, comment_id)
-    if comment is None:
-        raise PostError("There is no such comment.", 404)
-    post = visible_post(user.id, comment.post_id)
+    post = visible_post(user.id, comment.post_id) if comment else None
+    # A comment by someone in a block with the user is hidden from them, but on their own post they may
+    # still take it away.
+    if post is None or (user.id != post.author_id and is_blocked_between(user.id, comment.author_id)):
+        raise NotFound(NO_SUCH_COMMENT)
     if user.id not in (comment.author_id, post.author_id):
-        raise PostError("You can delete only your own comments, or any comment on your own posts.", 403)
+        raise Forbidden("You can delete only your own comments, or any comment on your own posts.")
     notifications.withdraw_about("comment", select(Comment.id).where(Comment.parent_id == comment.id))
     notifications.withdraw_about("comment", [comment.id])
     replies = db.session.execute(delete(Comment).where(Comment.parent_id == comment.id)).rowcount

@@ -16,6 +16,8 @@ from socialapp.extensions import db
 from socialapp.models import User
 from socialapp.models.base import utcnow
 from socialapp.models.meetings import Meeting, MeetingMember, MeetingParticipant
+from socialapp.services.errors import InvalidInput, NotFound, ServiceError
+from socialapp.services.visibility import is_blocked_between, visible_to
 from socialapp.signals import account_deleting
 
 # 31 symbols without look-alikes (no 0/o, 1/l/i): 12 of them are over 59 random bits, read and typed
@@ -28,16 +30,14 @@ HEARTBEAT_SECONDS = 20
 STALE_AFTER = timedelta(seconds=3 * HEARTBEAT_SECONDS)
 
 
-class MeetingError(Exception):
-    def __init__(self, message, status=400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
+NO_SUCH_MEETING = "No meeting has that ID. Check the link and try again."
 
 
-class MeetingFull(MeetingError):
+class MeetingFull(ServiceError):
+    status = 409
+
     def __init__(self):
-        super().__init__("This meeting is full.", 409)
+        super().__init__("This meeting is full.")
 
 
 def new_room_id():
@@ -62,9 +62,9 @@ def create_meeting(host_id, title):
     """Create a meeting hosted by `host_id`; it appears first in the host's recent meetings."""
     title = " ".join((title or "").split())
     if not title:
-        raise MeetingError("Give the meeting a title.", 422)
+        raise InvalidInput("Give the meeting a title.")
     if len(title) > TITLE_MAX:
-        raise MeetingError(f"The title can be at most {TITLE_MAX} characters.", 422)
+        raise InvalidInput(f"The title can be at most {TITLE_MAX} characters.")
     meeting = Meeting(room_id=new_room_id(), title=title, host_id=host_id, participant_count=0)
     db.session.add(meeting)
     db.session.flush()
@@ -73,33 +73,50 @@ def create_meeting(host_id, title):
     return meeting
 
 
-def find_meeting(room_id):
-    """The meeting with this room id, or None."""
+def find_meeting(room_id, viewer_id=None):
+    """The meeting with this room id, or None. For a `viewer_id`, a meeting whose host is in a block with
+    them is None too: to them it does not exist, as if its host had deleted their account."""
     room_id = parse_room_id(room_id)
     if room_id is None:
         return None
-    return db.session.scalar(sa.select(Meeting).where(Meeting.room_id == room_id))
+    stmt = sa.select(Meeting).where(Meeting.room_id == room_id)
+    if viewer_id is not None:
+        stmt = stmt.where(visible_to(viewer_id, Meeting.host_id))
+    return db.session.scalar(stmt)
+
+
+def visible_meeting(viewer_id, room_id):
+    """The meeting with this room id that the viewer may open (see `find_meeting`), else NotFound."""
+    meeting = find_meeting(room_id, viewer_id)
+    if meeting is None:
+        raise NotFound(NO_SUCH_MEETING)
+    return meeting
 
 
 def recent_meetings(user_id, limit=RECENT_LIMIT):
-    """Meetings the user created or joined, most recent first."""
+    """Meetings the user created or joined, most recent first, but for those hosted by someone in a block
+    with them."""
     return db.session.scalars(
         sa.select(Meeting)
         .join(MeetingMember, MeetingMember.meeting_id == Meeting.id)
-        .where(MeetingMember.user_id == user_id)
+        .where(MeetingMember.user_id == user_id, visible_to(user_id, Meeting.host_id))
         .order_by(MeetingMember.last_joined_at.desc(), Meeting.id.desc())
         .limit(limit)
     ).all()
 
 
-def active_participants(meeting_id):
-    """(participant, user) pairs of the tabs in the meeting now, in order of joining."""
-    return db.session.execute(
+def active_participants(meeting_id, viewer_id=None):
+    """(participant, user) pairs of the tabs in the meeting now, in order of joining. For a `viewer_id`,
+    only those the viewer may see: people in a block are neither shown nor connected to each other."""
+    stmt = (
         sa.select(MeetingParticipant, User)
         .join(User, User.id == MeetingParticipant.user_id)
         .where(MeetingParticipant.meeting_id == meeting_id, MeetingParticipant.left_at.is_(None))
         .order_by(MeetingParticipant.id)
-    ).all()
+    )
+    if viewer_id is not None:
+        stmt = stmt.where(visible_to(viewer_id, MeetingParticipant.user_id))
+    return db.session.execute(stmt).all()
 
 
 def is_full(meeting, max_participants):
@@ -221,14 +238,17 @@ def set_media(socket_id, camera, mic, screen):
     return participant
 
 
-def same_meeting(socket_a, socket_b):
-    """True when both sockets are in the same meeting now: signals only pass between such tabs."""
-    rows = db.session.scalars(
-        sa.select(MeetingParticipant.meeting_id).where(
+def may_signal(socket_a, socket_b):
+    """True when both sockets are in the same meeting now and no block stands between their people:
+    signals only pass between such tabs."""
+    rows = db.session.execute(
+        sa.select(MeetingParticipant.meeting_id, MeetingParticipant.user_id).where(
             MeetingParticipant.socket_id.in_([socket_a, socket_b]), MeetingParticipant.left_at.is_(None)
         )
     ).all()
-    return len(rows) == 2 and rows[0] == rows[1]
+    if len(rows) != 2 or rows[0].meeting_id != rows[1].meeting_id:
+        return False
+    return not is_blocked_between(rows[0].user_id, rows[1].user_id)
 
 
 @account_deleting.connect

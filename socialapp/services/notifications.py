@@ -7,6 +7,7 @@ from socialapp.models import Notification, User
 from socialapp.models.base import utcnow
 from socialapp.realtime import publish_on_commit
 from socialapp.services import paging
+from socialapp.services.errors import NotFound
 from socialapp.services.visibility import is_blocked_between, visible_to
 
 PAGE_SIZE = 20
@@ -94,22 +95,30 @@ def page(user_id, before=None, limit=PAGE_SIZE):
 
 
 def mark_read(user_id, notification_id):
-    """Mark one of the user's notifications read; False when it is not theirs."""
+    """Mark one of the user's notifications read; the (notification, actor) row, as `page` gives it.
+
+    NotFound when it is not theirs, or when its actor is now in a block with them (it is hidden then).
+    """
+    row = db.session.execute(
+        select(Notification, User)
+        .join(User, User.id == Notification.actor_id)
+        .where(
+            Notification.id == notification_id,
+            Notification.recipient_id == user_id,
+            visible_to(user_id, Notification.actor_id),
+        )
+    ).first()
+    if row is None:
+        raise NotFound("There is no such notification.")
     result = db.session.execute(
         update(Notification)
-        .where(Notification.id == notification_id, Notification.recipient_id == user_id, Notification.read_at.is_(None))
+        .where(Notification.id == notification_id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
     if result.rowcount:
         publish_on_commit(user_id, "notification")  # the user's other tabs show the new count too
     db.session.commit()
-    return (
-        bool(result.rowcount)
-        or db.session.scalar(
-            select(func.count()).where(Notification.id == notification_id, Notification.recipient_id == user_id)
-        )
-        > 0
-    )
+    return row
 
 
 def mark_all_read(user_id):

@@ -10,6 +10,7 @@ from socialapp.extensions import db
 from socialapp.models import Comment, Follow, Like, Post, PostHashtag, PostImage, User
 from socialapp.models.base import utcnow
 from socialapp.services import images, notifications, paging, text
+from socialapp.services.errors import Forbidden, InvalidInput, NotFound
 from socialapp.services.visibility import is_blocked_between, visible_to
 from socialapp.signals import account_deleting
 
@@ -21,39 +22,27 @@ EMPTY = "Write something, or add a picture."
 TOO_LONG = "Posts can be at most {limit:,} characters (this one has {length:,})."
 
 
-class PostError(ValueError):
-    """A refused post action; `status` is the HTTP status, `message` is for the user."""
-
-    def __init__(self, message, status=400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-def not_found():
-    return PostError("There is no such post.", 404)
-
-
 def visible_post(viewer_id, post_id):
-    """The post `post_id` if it exists and its author is not in a block with the viewer, else PostError 404."""
+    """The post `post_id` if it exists and its author is not in a block with the viewer, else NotFound."""
     post = db.session.get(Post, post_id)
     if post is None or is_blocked_between(viewer_id, post.author_id):
-        raise not_found()
+        raise NotFound("There is no such post.")
     return post
 
 
 def own_post(user, post_id):
-    """The user's own post `post_id`: 404 when it does not exist or is hidden, 403 when it is someone else's."""
+    """The user's own post `post_id`: NotFound when it does not exist or is hidden, Forbidden when it is
+    someone else's."""
     post = visible_post(user.id, post_id)
     if post.author_id != user.id:
-        raise PostError("Only its author can change a post.", 403)
+        raise Forbidden("Only its author can change a post.")
     return post
 
 
 def _store_images(author_id, uploads):
     uploads = [upload for upload in uploads if upload and getattr(upload, "filename", "")]
     if len(uploads) > MAX_IMAGES:
-        raise PostError(f"A post can have at most {MAX_IMAGES} pictures.")
+        raise InvalidInput(f"A post can have at most {MAX_IMAGES} pictures.")
     keys = []
     try:
         for upload in uploads:
@@ -61,7 +50,7 @@ def _store_images(author_id, uploads):
     except images.ImageError as error:
         for key in keys:
             images.delete_image(author_id, key)
-        raise PostError(error.message) from None
+        raise InvalidInput(error.message) from None
     return keys
 
 
@@ -98,10 +87,10 @@ def notify_mentions(author_id, body, subject_type, subject_id, skip=()):
 
 
 def create_post(author, body, uploads=()):
-    """Publish a post by `author` with up to MAX_IMAGES pictures. PostError when refused; nothing is kept then."""
-    body = text.clean_text(body, MAX_LENGTH, PostError, EMPTY, TOO_LONG, allow_empty=True)
+    """Publish a post by `author` with up to MAX_IMAGES pictures. InvalidInput when refused; nothing is kept then."""
+    body = text.clean_text(body, MAX_LENGTH, InvalidInput, EMPTY, TOO_LONG, allow_empty=True)
     if not body and not any(getattr(u, "filename", "") for u in uploads or ()):
-        raise PostError(EMPTY)
+        raise InvalidInput(EMPTY)
     keys = _store_images(author.id, uploads or ())
     with _files_kept_on_commit(author.id, keys):
         post = Post(author_id=author.id, body=body)
@@ -130,7 +119,7 @@ def pictures_of(post_id):
 
 def edit_post(user, post_id, body, remove_image_ids=(), uploads=()):
     """Change the user's own post: its text, pictures taken away (by PostImage id) and pictures added, at
-    most MAX_IMAGES in all. It is then shown as edited. PostError when refused; nothing changes then."""
+    most MAX_IMAGES in all. It is then shown as edited. A ServiceError when refused; nothing changes then."""
     post = own_post(user, post_id)
     current = pictures_of(post.id)
     remove_ids = {int(i) for i in remove_image_ids if str(i).isdigit()}
@@ -138,8 +127,8 @@ def edit_post(user, post_id, body, remove_image_ids=(), uploads=()):
     kept = [image for image in current if image.id not in remove_ids]
     uploads = [upload for upload in uploads or () if getattr(upload, "filename", "")]
     if len(kept) + len(uploads) > MAX_IMAGES:
-        raise PostError(f"A post can have at most {MAX_IMAGES} pictures; it would have {len(kept) + len(uploads)}.")
-    body = text.clean_text(body, MAX_LENGTH, PostError, EMPTY, TOO_LONG, allow_empty=bool(kept or uploads))
+        raise InvalidInput(f"A post can have at most {MAX_IMAGES} pictures; it would have {len(kept) + len(uploads)}.")
+    body = text.clean_text(body, MAX_LENGTH, InvalidInput, EMPTY, TOO_LONG, allow_empty=bool(kept or uploads))
     keys = _store_images(user.id, uploads)
     removed_keys = [image.key for image in removed]
     with _files_kept_on_commit(user.id, keys):

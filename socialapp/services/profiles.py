@@ -8,6 +8,7 @@ import pycountry
 from socialapp.extensions import db
 from socialapp.models.accounts import SOCIAL_LINKS
 from socialapp.services import images
+from socialapp.services.errors import InvalidInput
 
 PICTURE_VARIANTS = {"avatar": (256, 256, True), "thumb": (64, 64, True)}
 TEXT_LIMITS = {"first_name": 50, "last_name": 50, "bio": 160, "about": 2000, "address": 200}
@@ -21,7 +22,7 @@ CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 LINK_MESSAGE = "Enter a full web address starting with http:// or https://."
 
 
-class ProfileError(ValueError):
+class ProfileError(InvalidInput):
     """One or more fields are wrong: `errors` maps field name (or "picture") to message."""
 
     def __init__(self, errors):

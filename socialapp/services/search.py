@@ -16,7 +16,7 @@ from socialapp.services import accounts, search_index, social
 from socialapp.services.feed import PostPage, views
 from socialapp.services.search_index import WORD_RE, fold, rank, window
 from socialapp.services.text import MAX_TAG_LENGTH
-from socialapp.services.visibility import is_blocked_between
+from socialapp.services.visibility import may_interact
 
 PAGE_SIZE = 20
 MAX_QUERY_LENGTH = 200
@@ -79,7 +79,7 @@ def jump_target(viewer, query):
     mention = MENTION_RE.fullmatch(query)
     if mention:
         user = accounts.find_by_username(mention.group(1))
-        if user is not None and user.is_verified and not is_blocked_between(viewer.id, user.id):
+        if may_interact(viewer.id, user):
             return "person", user
     return None
 

@@ -13,26 +13,18 @@ from sqlalchemy.exc import IntegrityError
 from socialapp.extensions import db
 from socialapp.models import Block, Follow, User
 from socialapp.services import notifications, paging
-from socialapp.services.visibility import blocks, hidden_user_ids, is_blocked_between, visible_to
+from socialapp.services.errors import NotFound, ServiceError
+from socialapp.services.visibility import NO_SUCH_PERSON, blocks, hidden_user_ids, visible_to, visible_user
 from socialapp.signals import account_deleting
 
 PAGE_SIZE = 20
 
 
-class SocialError(ValueError):
-    """A request the graph refuses; `status` is the HTTP status to answer with."""
-
-    def __init__(self, message, status=400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
 def _check_other(user, other, action):
     if other is None:
-        raise SocialError("There is no such person.", 404)
+        raise NotFound(NO_SUCH_PERSON)
     if other.id == user.id:
-        raise SocialError(f"You cannot {action} yourself.", 400)
+        raise ServiceError(f"You cannot {action} yourself.")
 
 
 def is_following(follower_id, followed_id):
@@ -48,8 +40,7 @@ def _change_counts(follower_id, followed_id, step):
 def follow(user, other):
     """`user` follows `other`. Following twice is harmless. Refused (404) across a block."""
     _check_other(user, other, "follow")
-    if is_blocked_between(user.id, other.id):
-        raise SocialError("There is no such person.", 404)
+    visible_user(user.id, other)
     if is_following(user.id, other.id):
         return False
     try:
@@ -88,8 +79,8 @@ def check_may_block(user, other, action="block"):
     The one blocked must not learn that the blocker exists, even from the block page.
     """
     _check_other(user, other, action)
-    if is_blocked_between(user.id, other.id) and not blocks(user.id, other.id):
-        raise SocialError("There is no such person.", 404)
+    if not blocks(user.id, other.id):
+        visible_user(user.id, other)
 
 
 def block(user, other):

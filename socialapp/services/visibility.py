@@ -1,13 +1,19 @@
 """The one place that decides who can see whom.
 
 A block, in either direction, hides two people from each other everywhere: every query that lists
-users or their content filters through these helpers.
+users or their content filters through these helpers, and every page or action about one person
+asks `visible_user`. Whatever a block hides is answered exactly as for someone who does not exist
+(404, nothing listed, nothing relayed), so a block cannot be told apart from a deleted account.
 """
 
 from sqlalchemy import and_, exists, or_, select, union
 
 from socialapp.extensions import db
 from socialapp.models import Block
+from socialapp.services.accounts import find_by_username
+from socialapp.services.errors import NotFound
+
+NO_SUCH_PERSON = "There is no such person."
 
 
 def hidden_user_ids(viewer_id):
@@ -41,6 +47,24 @@ def is_blocked_between(a_id, b_id):
         )
     )
     return bool(db.session.scalar(stmt))
+
+
+def may_interact(viewer_id, user):
+    """The rule every area follows: the viewer may see and reach `user` when they exist, have confirmed
+    their email address, and no block stands between the two, either way."""
+    return user is not None and user.is_verified and not is_blocked_between(viewer_id, user.id)
+
+
+def visible_user(viewer_id, user):
+    """`user` if the viewer may see and reach them (`may_interact`), else NotFound, as for no one."""
+    if not may_interact(viewer_id, user):
+        raise NotFound(NO_SUCH_PERSON)
+    return user
+
+
+def visible_user_named(viewer_id, username):
+    """The user named `username` (any case) if the viewer may see and reach them, else NotFound."""
+    return visible_user(viewer_id, find_by_username(username))
 
 
 def blocks(blocker_id, blocked_id):

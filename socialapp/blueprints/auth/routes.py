@@ -4,10 +4,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user, login_required, login_user, logout_user
 
 from socialapp.blueprints.auth import forms
-from socialapp.blueprints.main.routes import safe_next
 from socialapp.extensions import limiter
 from socialapp.services import accounts, sessions
 from socialapp.services.accounts import AccountError, NotVerified
+from socialapp.web import safe_next
 
 bp = Blueprint("auth", __name__)
 

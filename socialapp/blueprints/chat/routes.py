@@ -1,11 +1,11 @@
 """Chat: the people and conversations list, a conversation, sending, reading, typing, deleting."""
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from socialapp.extensions import limiter
 from socialapp.services import chat
-from socialapp.services.chat import ChatError
+from socialapp.services.errors import InvalidInput
 from socialapp.web import is_htmx
 
 bp = Blueprint("chat", __name__, url_prefix="/chat")
@@ -30,14 +30,6 @@ def chat_context():
 def _int_arg(name):
     value = request.values.get(name, "")
     return int(value) if value.isdigit() else None
-
-
-def partner_or_abort(username):
-    """The user named in the URL, if the viewer may chat with them; a 4xx page or toast otherwise."""
-    try:
-        return chat.chat_partner(current_user.id, chat.user_by_username(username))
-    except ChatError as error:
-        abort(error.status, error.message)
 
 
 def _people(template="chat/_user_list.html", **context):
@@ -76,7 +68,7 @@ def conversations():
 @bp.get("/<username>")
 @login_required
 def conversation(username):
-    other = partner_or_abort(username)
+    other = chat.partner_named(current_user.id, username)
     member = chat.membership(current_user.id, other.id)
     before = _int_arg("before")
     if member and before is None:
@@ -104,7 +96,7 @@ def conversation_page(other, member, before=None, body="", error=None):
 @login_required
 def messages(username):
     """Older messages (before=<id>, for scrolling up) or newer ones (after=<id>, after a reconnect)."""
-    other = partner_or_abort(username)
+    other = chat.partner_named(current_user.id, username)
     member = chat.membership(current_user.id, other.id)
     after = _int_arg("after")
     if after is not None:
@@ -122,13 +114,11 @@ def messages(username):
 @bp.post("/<username>/messages")
 @login_required
 def send(username):
-    other = chat.user_by_username(username)
+    other = chat.partner_named(current_user.id, username)
     body = request.form.get("body", "")
     try:
         message = chat.send_message(current_user, other, body)
-    except ChatError as error:
-        if error.status != 422:
-            abort(error.status, error.message)
+    except InvalidInput as error:
         return _composer_error(other, body, error.message)
     if not is_htmx():
         return redirect(url_for(".conversation", username=other.username))
@@ -145,7 +135,7 @@ def _composer_error(other, body, error):
 @bp.post("/<username>/read")
 @login_required
 def read(username):
-    other = partner_or_abort(username)
+    other = chat.partner_named(current_user.id, username)
     member = chat.membership(current_user.id, other.id)
     if member is not None:
         chat.mark_read(member, _int_arg("upto"))
@@ -156,7 +146,7 @@ def read(username):
 @login_required
 @limiter.limit(TYPING_LIMIT, key_func=lambda: f"chat-typing:{current_user.id}")
 def typing(username):
-    other = partner_or_abort(username)
+    other = chat.partner_named(current_user.id, username)
     chat.typing(current_user, other)
     return "", 204
 
@@ -164,10 +154,7 @@ def typing(username):
 @bp.post("/messages/<int:message_id>/delete")
 @login_required
 def delete(message_id):
-    try:
-        message = chat.delete_message(current_user, message_id)
-    except ChatError as error:
-        abort(error.status, error.message)
+    message = chat.delete_message(current_user, message_id)
     if is_htmx():
         return render_template("chat/_message.html", message=message)
     other = chat.partner_in(current_user.id, message.conversation_id)

@@ -1,32 +1,21 @@
 """The home page and site-wide settings."""
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request
 from flask_login import current_user
 
+from socialapp.blueprints.posts.routes import home_context
 from socialapp.services import health as health_checks
 from socialapp.services import social
-from socialapp.web import THEMES
+from socialapp.web import THEMES, safe_next
 
 bp = Blueprint("main", __name__)
 SUGGESTIONS_SHOWN = 5  # in the home page's "Who to follow" box
-
-
-def safe_next(target, default="main.index"):
-    """`target` if it is a path on this site, else the default page: no open redirects."""
-    parts = urlsplit(target or "")
-    if target and not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for(default)
 
 
 @bp.get("/")
 def index():
     if not current_user.is_authenticated:
         return render_template("main/landing.html")
-    from socialapp.blueprints.posts.routes import home_context
-
     return render_template(
         "main/home.html",
         suggested=social.suggestions_box(current_user, SUGGESTIONS_SHOWN),

@@ -11,7 +11,7 @@ from flask import current_app
 from socialapp.extensions import db
 from socialapp.models import User
 from socialapp.realtime import Live
-from socialapp.realtime.signals import send_to_socket
+from socialapp.realtime.signals import send_to_socket, user_of
 from socialapp.services import meetings
 from socialapp.services.meetings import MeetingFull
 
@@ -33,7 +33,7 @@ def _peer(participant, user):
 
 
 def _tell_others(meeting_id, socket_id, message):
-    for participant, _ in meetings.active_participants(meeting_id):
+    for participant, _ in meetings.active_participants(meeting_id, user_of(socket_id)):
         if participant.socket_id != socket_id:
             send_to_socket(participant.socket_id, message)
 
@@ -54,7 +54,7 @@ def _left(participant):
 
 @live.handler("meeting.join")
 def on_join(user_id, socket_id, data):
-    meeting = meetings.find_meeting(str(data.get("room", "")))
+    meeting = meetings.find_meeting(str(data.get("room", "")), user_id)
     if meeting is None:
         send_to_socket(socket_id, {"type": "meeting.error", "message": "No meeting has that ID."})
         return
@@ -71,7 +71,7 @@ def on_join(user_id, socket_id, data):
     except MeetingFull as full:
         send_to_socket(socket_id, {"type": "meeting.full", "message": full.message})
         return
-    everyone = meetings.active_participants(meeting.id)
+    everyone = meetings.active_participants(meeting.id, user_id)  # no one in a block with the newcomer
     me = next(_peer(p, u) for p, u in everyone if p.socket_id == socket_id)
     # Those already in hear first; the newcomer then calls each of them.
     for participant, _ in everyone:
@@ -85,7 +85,7 @@ def on_join(user_id, socket_id, data):
 def on_signal(user_id, socket_id, data):
     """An offer, answer or ICE candidate for one other tab of the same meeting, passed on untouched."""
     target = str(data.get("to", ""))
-    if not meetings.same_meeting(socket_id, target):
+    if not meetings.may_signal(socket_id, target):
         return
     message = {"type": "meeting.signal", "from": socket_id}
     for key in ("description", "candidate"):

@@ -1,11 +1,11 @@
 """Meetings: create one, join one by its id or link, the recent list, and the room page."""
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from socialapp.blueprints.meetings import live
 from socialapp.services import meetings, zego
-from socialapp.services.meetings import MeetingError
+from socialapp.services.errors import InvalidInput
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
@@ -37,7 +37,7 @@ def create():
     title = request.form.get("title", "")
     try:
         meeting = meetings.create_meeting(current_user.id, title)
-    except MeetingError as error:
+    except InvalidInput as error:
         return _index(error.status, title=title[:500], create_error=error.message)
     return redirect(url_for(".room", room_id=meeting.room_id), 303)
 
@@ -51,7 +51,7 @@ def join():
     if room_id is None:
         message = "Paste a meeting ID like abcd-efgh-jkmn, or a meeting link."
         return _index(422, room=pasted[:500], join_error=message)
-    if meetings.find_meeting(room_id) is None:
+    if meetings.find_meeting(room_id, current_user.id) is None:
         return _index(404, room=pasted[:500], join_error="No meeting has that ID. Check it and try again.")
     return redirect(url_for(".room", room_id=room_id), 303)
 
@@ -59,9 +59,7 @@ def join():
 @bp.get("/<room_id>")
 @login_required
 def room(room_id):
-    meeting = meetings.find_meeting(room_id)
-    if meeting is None:
-        abort(404, "No meeting has that ID. Check the link and try again.")
+    meeting = meetings.visible_meeting(current_user.id, room_id)
     if meeting.room_id != room_id:  # typed in capitals or without dashes
         return redirect(url_for(".room", room_id=meeting.room_id), 301)
     config = current_app.config

@@ -1,6 +1,6 @@
 """The bell, the notifications page, marking as read."""
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from socialapp.services import notifications
@@ -72,13 +72,10 @@ def index():
 @bp.post("/notifications/<int:notification_id>/read")
 @login_required
 def read(notification_id):
-    if not notifications.mark_read(current_user.id, notification_id):
-        abort(404)
+    row = notifications.mark_read(current_user.id, notification_id)
     if is_htmx():
-        rows, _ = notifications.page(current_user.id, notification_id + 1, limit=1)
-        return render_template(
-            "notifications/_notification_read.html", row=rows[0], count=notifications.unread_count(current_user.id)
-        )
+        count = notifications.unread_count(current_user.id)
+        return render_template("notifications/_notification_read.html", row=row, count=count)
     return redirect(url_for("notifications.index"))
 
 

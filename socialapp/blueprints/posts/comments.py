@@ -1,12 +1,13 @@
 """Comments and replies: add, edit, delete, and a post's further pages of comments."""
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from socialapp.blueprints.posts.routes import bp, run, visible_post_or_abort
+from socialapp.blueprints.posts.routes import bp
 from socialapp.extensions import db
 from socialapp.models import Comment
 from socialapp.services import comments, posts
+from socialapp.services.errors import InvalidInput
 from socialapp.web import is_htmx
 
 
@@ -19,14 +20,14 @@ def back_to_post(post_id, comment_id=None):
 @login_required
 def comment(comment_id):
     """Where a notification about a comment leads: the comment on its post's page."""
-    comment, post = run(lambda user, cid: comments.visible_comment(user.id, cid), comment_id)
+    comment, post = comments.visible_comment(current_user.id, comment_id)
     return back_to_post(post.id, comment.id)
 
 
 @bp.get("/p/<int:post_id>/comments")
 @login_required
 def more_comments(post_id):
-    post = visible_post_or_abort(post_id)
+    post = posts.visible_post(current_user.id, post_id)
     if not is_htmx():
         return redirect(url_for("posts.show", post_id=post_id, after=request.args.get("after")))
     threads, next_after = comments.threads_page(current_user, post, request.args.get("after"))
@@ -38,13 +39,11 @@ def more_comments(post_id):
 def add(post_id):
     body = request.form.get("body", "")
     parent_id = request.form.get("parent_id", type=int)
-    post = visible_post_or_abort(post_id)
+    post = posts.visible_post(current_user.id, post_id)
     parent = parent_id and db.session.get(Comment, parent_id)
     try:
         comment = comments.add_comment(current_user, post_id, body, parent_id)
-    except posts.PostError as error:
-        if error.status != 400:
-            abort(error.status, error.message)
+    except InvalidInput as error:
         template = "posts/_comment_form.html" if is_htmx() else "posts/comment_error.html"
         return render_template(template, post=post, parent=parent, body=body, error=error.message), 422
     if not is_htmx():
@@ -63,18 +62,14 @@ def add(post_id):
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_comment(comment_id):
-    comment, post = run(lambda user, cid: comments.visible_comment(user.id, cid), comment_id)
-    if comment.author_id != current_user.id:
-        abort(403, "Only its author can edit a comment.")
+    comment, post = comments.own_comment(current_user, comment_id)
     template = "posts/_comment_edit_form.html" if is_htmx() else "posts/comment_edit.html"
     if request.method == "GET":
         return render_template(template, comment=comment, post=post, body=comment.body)
     body = request.form.get("body", "")
     try:
         comments.edit_comment(current_user, comment_id, body)
-    except posts.PostError as error:
-        if error.status != 400:
-            abort(error.status, error.message)
+    except InvalidInput as error:
         return render_template(template, comment=comment, post=post, body=body, error=error.message), 422
     if not is_htmx():
         return back_to_post(post.id, comment.id)
@@ -84,7 +79,7 @@ def edit_comment(comment_id):
 @bp.post("/comments/<int:comment_id>/delete")
 @login_required
 def delete_comment(comment_id):
-    post = run(comments.delete_comment, comment_id)
+    post = comments.delete_comment(current_user, comment_id)
     if not is_htmx():
         return back_to_post(post.id)
     return render_template("posts/_comment_deleted.html", comment_id=comment_id, post=post)

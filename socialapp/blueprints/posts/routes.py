@@ -1,12 +1,12 @@
 """Posts: write, edit, delete, like; the feed's pages, a post's page, who liked it, a person's posts, hashtags."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from socialapp.blueprints.main.routes import safe_next
-from socialapp.services import accounts, feed, posts, social
-from socialapp.services.visibility import is_blocked_between
-from socialapp.web import is_htmx
+from socialapp.services import feed, posts, social
+from socialapp.services.errors import InvalidInput
+from socialapp.services.visibility import visible_user_named
+from socialapp.web import is_htmx, safe_next
 
 bp = Blueprint("posts", __name__)
 
@@ -14,14 +14,6 @@ bp = Blueprint("posts", __name__)
 @bp.app_context_processor
 def post_helpers():
     return {"post_max_length": posts.MAX_LENGTH, "top_cursor": feed.top_cursor}
-
-
-def run(action, *args):
-    """Call a post service, turning its refusal into an HTTP error (403/404)."""
-    try:
-        return action(current_user, *args)
-    except posts.PostError as error:
-        abort(error.status, error.message)
 
 
 def page_context(page, endpoint, older_endpoint=None, **values):
@@ -35,7 +27,7 @@ def page_context(page, endpoint, older_endpoint=None, **values):
 
 
 def home_context(cursor=None):
-    """The viewer's home feed from `cursor`, for main.index and for the feed's next pages."""
+    """The viewer's home feed from `cursor`: the home page (main.index) and the feed's next pages."""
     return page_context(feed.home_feed(current_user, cursor), "posts.feed_page", "main.index")
 
 
@@ -67,7 +59,7 @@ def create():
     body = request.form.get("body", "")
     try:
         post = posts.create_post(current_user, body, request.files.getlist("images"))
-    except posts.PostError as error:
+    except InvalidInput as error:
         template = "posts/_post_form.html" if is_htmx() else "posts/new.html"
         return render_template(template, body=body, error=error.message), 422
     if is_htmx():
@@ -77,16 +69,12 @@ def create():
     return redirect(safe_next(request.form.get("next")))
 
 
-def visible_post_or_abort(post_id):
-    return run(lambda user, pid: posts.visible_post(user.id, pid), post_id)
-
-
 @bp.get("/p/<int:post_id>")
 @login_required
 def show(post_id):
     from socialapp.services import comments
 
-    post = visible_post_or_abort(post_id)
+    post = posts.visible_post(current_user.id, post_id)
     item = feed.post_view(current_user.id, post)
     if is_htmx():
         return render_template("posts/_post.html", item=item)
@@ -97,7 +85,7 @@ def show(post_id):
 @bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(post_id):
-    post = run(posts.own_post, post_id)
+    post = posts.own_post(current_user, post_id)
     template = "posts/_post_edit_form.html" if is_htmx() else "posts/edit.html"
     pictures = posts.pictures_of(post.id)
     if request.method == "GET":
@@ -106,9 +94,7 @@ def edit(post_id):
     removing = request.form.getlist("remove_picture")
     try:
         posts.edit_post(current_user, post_id, body, removing, request.files.getlist("images"))
-    except posts.PostError as error:
-        if error.status != 400:
-            abort(error.status, error.message)
+    except InvalidInput as error:
         context = {"post": post, "body": body, "pictures": pictures, "removing": removing, "error": error.message}
         return render_template(template, **context), 422
     if is_htmx():
@@ -119,7 +105,7 @@ def edit(post_id):
 @bp.post("/p/<int:post_id>/delete")
 @login_required
 def delete(post_id):
-    run(posts.delete_post, post_id)
+    posts.delete_post(current_user, post_id)
     if is_htmx():
         return render_template("posts/_post_deleted.html", post_id=post_id)
     flash("Your post is deleted.", "success")
@@ -135,19 +121,19 @@ def like_response(post, liked):
 @bp.post("/p/<int:post_id>/like")
 @login_required
 def like(post_id):
-    return like_response(run(posts.like, post_id), True)
+    return like_response(posts.like(current_user, post_id), True)
 
 
 @bp.post("/p/<int:post_id>/unlike")
 @login_required
 def unlike(post_id):
-    return like_response(run(posts.unlike, post_id), False)
+    return like_response(posts.unlike(current_user, post_id), False)
 
 
 @bp.get("/p/<int:post_id>/likes")
 @login_required
 def likers(post_id):
-    post, people, next_cursor = run(posts.likers_page, post_id, request.args.get("cursor"))
+    post, people, next_cursor = posts.likers_page(current_user, post_id, request.args.get("cursor"))
     context = {
         "post": post,
         "people": people,
@@ -162,9 +148,7 @@ def likers(post_id):
 @bp.get("/u/<username>/posts")
 @login_required
 def user_posts(username):
-    user = accounts.find_by_username(username)
-    if user is None or is_blocked_between(current_user.id, user.id):
-        abort(404)
+    user = visible_user_named(current_user.id, username)
     page = feed.user_posts(current_user, user, request.args.get("cursor"))
     context = page_context(page, "posts.user_posts", username=user.username)
     if is_htmx():

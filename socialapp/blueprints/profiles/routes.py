@@ -7,8 +7,8 @@ from flask_login import current_user, login_required
 
 from socialapp.blueprints.posts.routes import page_context
 from socialapp.blueprints.profiles.forms import ProfileForm
-from socialapp.services import accounts, feed, images, profiles, social
-from socialapp.services.visibility import is_blocked_between
+from socialapp.services import feed, images, profiles, social
+from socialapp.services.visibility import is_blocked_between, visible_user_named
 
 bp = Blueprint("profiles", __name__)
 
@@ -17,19 +17,11 @@ SETUP_FIELDS = ("bio", "country", "about")
 MEDIA_MAX_AGE = 365 * 24 * 3600
 
 
-def visible_user_or_404(username):
-    """The user named `username`, unless unknown or in a block with the viewer."""
-    user = accounts.find_by_username(username)
-    if user is None or is_blocked_between(current_user.id, user.id):
-        abort(404)
-    return user
-
-
 @bp.get("/u/<username>")
 @login_required
 def show(username):
     """The profile with the first page of the person's posts, and whether the viewer follows them."""
-    user = visible_user_or_404(username)
+    user = visible_user_named(current_user.id, username)
     return render_template(
         "profiles/show.html",
         user=user,

@@ -1,44 +1,26 @@
 """Follow, unfollow, block, lists of people, suggestions and people search."""
 
-from functools import partial
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from socialapp.blueprints.main.routes import safe_next
 from socialapp.services import accounts, social
-from socialapp.services.visibility import is_blocked_between
-from socialapp.web import is_htmx
+from socialapp.services.visibility import visible_user_named
+from socialapp.web import is_htmx, safe_next
 
 bp = Blueprint("social", __name__)
 
 
-def target_user(username, block_action=None):
-    """The user a graph action is about; 404 when unknown or hidden by a block.
-
-    For a `block_action` ("block", "unblock"), someone the viewer blocks is found, unless they block back.
-    """
+def block_target(username, action):
+    """The person named in a block or unblock: someone the viewer blocks is found here, unless they
+    block back; anyone else only when the viewer may see them."""
     user = accounts.find_by_username(username)
-    if user is None:
-        abort(404)
-    if block_action:
-        apply(partial(social.check_may_block, action=block_action), user)
-    elif is_blocked_between(current_user.id, user.id):
-        abort(404)
+    social.check_may_block(current_user, user, action)
     return user
 
 
-def apply(action, user):
-    """Run a graph service action by the viewer on `user`, turning its refusal into an HTTP error."""
-    try:
-        action(current_user, user)
-    except social.SocialError as error:
-        abort(error.status, error.message)
-
-
 def graph_action(action, username):
-    user = target_user(username)
-    apply(action, user)
+    user = visible_user_named(current_user.id, username)
+    action(current_user, user)
     if is_htmx():
         following = social.is_following(current_user.id, user.id)
         db_user = accounts.find_by_username(username)  # counts as they are after the change
@@ -66,10 +48,10 @@ def unfollow(username):
 @bp.route("/u/<username>/block", methods=["GET", "POST"])
 @login_required
 def block(username):
-    user = target_user(username, "block")
+    user = block_target(username, "block")
     if request.method == "GET":
         return render_template("social/block_confirm.html", user=user)
-    apply(social.block, user)
+    social.block(current_user, user)
     flash(f"You blocked {user.full_name}. Neither of you will see the other.", "success")
     return redirect(url_for("social.blocked"))
 
@@ -77,8 +59,8 @@ def block(username):
 @bp.post("/u/<username>/unblock")
 @login_required
 def unblock(username):
-    user = target_user(username, "unblock")
-    apply(social.unblock, user)
+    user = block_target(username, "unblock")
+    social.unblock(current_user, user)
     flash(f"You unblocked {user.full_name}.", "success")
     return redirect(url_for("social.blocked"))
 
@@ -90,7 +72,7 @@ def blocked():
 
 
 def people_list(username, page_function, title):
-    user = target_user(username)
+    user = visible_user_named(current_user.id, username)
     people, next_cursor = page_function(current_user, user, request.args.get("cursor"))
     context = {
         "people": people,
