@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import desc, literal, select, true, tuple_, union_all
 
 from socialapp.extensions import db
+from socialapp.inputs import to_id
 from socialapp.models import Follow, Like, Post, PostHashtag, PostImage, User
 from socialapp.services.visibility import visible_to
 
@@ -44,9 +45,12 @@ def decode_cursor(cursor):
     """(created_at, id) from a cursor string, or None when absent or malformed."""
     try:
         stamp, _, row_id = (cursor or "").rpartition("_")
-        return datetime.fromisoformat(stamp), int(row_id)
+        created_at = datetime.fromisoformat(stamp)
     except ValueError:
         return None
+    row_id = to_id(row_id)
+    # Times are stored naive (UTC), and no row has an id beyond what PostgreSQL's integer holds.
+    return (created_at, row_id) if row_id and created_at.tzinfo is None else None
 
 
 def views(viewer_id, rows):
@@ -158,6 +162,7 @@ def tag_posts(viewer, tag, cursor=None, limit=PAGE_SIZE):
         .order_by(desc(PostHashtag.post_id))
         .limit(limit + 1)
     )
-    if cursor and str(cursor).isdigit():
-        stmt = stmt.where(PostHashtag.post_id < int(cursor))
+    before = to_id(cursor)
+    if before:
+        stmt = stmt.where(PostHashtag.post_id < before)
     return _page(viewer.id, stmt, limit, lambda post: str(post.id))

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from sqlalchemy import desc, func, select
 
 from socialapp.extensions import db
+from socialapp.inputs import to_id
 from socialapp.models import Post, PostHashtag, User
 from socialapp.services import accounts, search_index, social
 from socialapp.services.feed import PostPage, views
@@ -89,7 +90,7 @@ def _decode_posts_cursor(cursor):
     match = POSTS_CURSOR_RE.fullmatch(cursor or "")
     if not match:
         return None, 0
-    return int(match.group(1)), int(match.group(2))
+    return to_id(match.group(1)), int(match.group(2))
 
 
 def search_posts(viewer, query, cursor=None, limit=PAGE_SIZE):
@@ -123,7 +124,7 @@ def _load_posts(viewer_id, post_ids):
 
 
 def _decode_offset(cursor):
-    return int(cursor) if cursor and cursor.isdigit() and len(cursor) < 7 else 0
+    return int(cursor) if cursor and cursor.isascii() and cursor.isdigit() and len(cursor) < 7 else 0
 
 
 @dataclass

@@ -12,6 +12,7 @@ from sqlalchemy import and_, delete, desc, func, or_, select, true, tuple_, upda
 from sqlalchemy.exc import IntegrityError
 
 from socialapp.extensions import db
+from socialapp.inputs import to_id
 from socialapp.models import Block, Follow, User
 from socialapp.services import notifications
 from socialapp.services.visibility import blocks, hidden_user_ids, is_blocked_between, visible_to
@@ -142,9 +143,12 @@ def decode_cursor(cursor):
     """(created_at, id) from a cursor string, or None when absent or malformed."""
     try:
         stamp, _, user_id = (cursor or "").rpartition("_")
-        return datetime.fromisoformat(stamp), int(user_id)
+        created_at = datetime.fromisoformat(stamp)
     except ValueError:
         return None
+    user_id = to_id(user_id)
+    # Times are stored naive (UTC), and no row has an id beyond what PostgreSQL's integer holds.
+    return (created_at, user_id) if user_id and created_at.tzinfo is None else None
 
 
 def _follow_list(viewer, user, direction, cursor, limit):

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from socialapp.extensions import limiter
+from socialapp.inputs import id_arg
 from socialapp.services import chat
 from socialapp.services.chat import ChatError
 from socialapp.web import is_htmx
@@ -31,11 +32,6 @@ def chat_seen(member):
 @bp.context_processor
 def chat_context():
     return {"viewer": current_user, "push": False, "page_size": chat.PAGE_SIZE}
-
-
-def _int_arg(name):
-    value = request.values.get(name, "")
-    return int(value) if value.isdigit() else None
 
 
 def partner_or_abort(username):
@@ -75,7 +71,7 @@ def badge():
 @bp.get("/conversations")
 @login_required
 def conversations():
-    rows = chat.conversations_for(current_user.id, before=_int_arg("before"))
+    rows = chat.conversations_for(current_user.id, before=id_arg("before"))
     return render_template("chat/_conversation_page.html", conversations=rows)
 
 
@@ -84,7 +80,7 @@ def conversations():
 def conversation(username):
     other = partner_or_abort(username)
     member = chat.membership(current_user.id, other.id)
-    before = _int_arg("before")
+    before = id_arg("before")
     messages, more = chat.history(member.conversation_id, before_id=before) if member else ([], False)
     if member and before is None:
         chat.mark_read(member)
@@ -105,7 +101,7 @@ def messages(username):
     """Older messages (before=<id>, for scrolling up) or newer ones (after=<id>, after a reconnect)."""
     other = partner_or_abort(username)
     member = chat.membership(current_user.id, other.id)
-    after = _int_arg("after")
+    after = id_arg("after", low=0)
     if after is not None:
         found = chat.messages_after(member.conversation_id, after) if member else []
         if member and found:
@@ -113,7 +109,7 @@ def messages(username):
         return render_template("chat/_caught_up.html", other=other, member=member, messages=found, after=after)
     if member is None:
         return render_template("chat/_older.html", other=other, messages=[], more=False)
-    older, more = chat.history(member.conversation_id, before_id=_int_arg("before"))
+    older, more = chat.history(member.conversation_id, before_id=id_arg("before"))
     return render_template("chat/_older.html", other=other, messages=older, more=more)
 
 
@@ -158,7 +154,7 @@ def read(username):
     other = partner_or_abort(username)
     member = chat.membership(current_user.id, other.id)
     if member is not None:
-        chat.mark_read(member, _int_arg("upto"))
+        chat.mark_read(member, id_arg("upto"))
     return "", 204
 
 

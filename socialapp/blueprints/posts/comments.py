@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from socialapp.blueprints.posts.routes import bp, run, visible_post_or_abort
 from socialapp.extensions import db
+from socialapp.inputs import to_id
 from socialapp.models import Comment
 from socialapp.services import comments, posts
 from socialapp.web import is_htmx
@@ -37,7 +38,7 @@ def more_comments(post_id):
 @login_required
 def add(post_id):
     body = request.form.get("body", "")
-    parent_id = request.form.get("parent_id", type=int)
+    parent_id = to_id(request.form.get("parent_id"))
     post = visible_post_or_abort(post_id)
     parent = parent_id and db.session.get(Comment, parent_id)
     try:
