@@ -17,7 +17,7 @@ from socialapp.models import Post, PostHashtag, User
 from socialapp.services import accounts, search_index, social
 from socialapp.services.feed import PostPage, views
 from socialapp.services.search_index import WORD_RE, fold, rank, window
-from socialapp.services.text import MAX_TAG_LENGTH
+from socialapp.services.text import MAX_TAG_LENGTH, after_prefix
 from socialapp.services.visibility import is_blocked_between
 
 PAGE_SIZE = 20
@@ -169,8 +169,8 @@ def search_hashtags(viewer, query, cursor=None, limit=PAGE_SIZE):
     posts = func.count().label("posts")
     # A range of the primary key (tag, post_id), which both databases read in order.
     matches = PostHashtag.tag.startswith(prefix, autoescape=True)
-    if ord(prefix[-1]) < 0x10FFFF:
-        matches &= PostHashtag.tag.between(prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1))
+    if after_prefix(prefix):
+        matches &= PostHashtag.tag.between(prefix, after_prefix(prefix))
     stmt = (
         select(PostHashtag.tag, posts)
         .where(matches)

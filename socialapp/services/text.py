@@ -56,3 +56,13 @@ def linkify(text):
         position = match.end()
     parts.append(escape(text[position:]))
     return Markup("").join(parts)
+
+
+def after_prefix(prefix):
+    """The first string after every string that starts with `prefix`, for a range an index can read; None
+    when there is none (the last character is the last code point). Surrogates are skipped: no text holds
+    them, and neither database driver can encode one."""
+    code = ord(prefix[-1]) + 1
+    if 0xD800 <= code <= 0xDFFF:
+        code = 0xE000
+    return prefix[:-1] + chr(code) if code <= 0x10FFFF else None
