@@ -94,6 +94,11 @@ def from_environment(instance_path):
         "IMAGE_DECODE_WAIT": float(os.environ.get("IMAGE_DECODE_WAIT", "20")),
         "TOKEN_MAX_AGE": int(os.environ.get("TOKEN_MAX_AGE", str(48 * 3600))),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        # What people write, per account (docs/security.md): far above what a person writes, far below
+        # what a script floods. A fast typist in chat sends a message every second or two in a burst.
+        "POST_RATE_LIMIT": os.environ.get("POST_RATE_LIMIT", "10 per minute; 200 per day"),
+        "COMMENT_RATE_LIMIT": os.environ.get("COMMENT_RATE_LIMIT", "20 per minute; 500 per day"),
+        "CHAT_MESSAGE_RATE_LIMIT": os.environ.get("CHAT_MESSAGE_RATE_LIMIT", "30 per 10 seconds; 1000 per hour"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from socialapp.extensions import limiter
+from socialapp.extensions import account_key, limiter, per_account
 from socialapp.inputs import id_arg
 from socialapp.services import chat
 from socialapp.services.chat import ChatError
@@ -115,6 +115,7 @@ def messages(username):
 
 @bp.post("/<username>/messages")
 @login_required
+@per_account("CHAT_MESSAGE_RATE_LIMIT")
 def send(username):
     other = chat.user_by_username(username)
     body = request.form.get("body", "")
@@ -160,7 +161,7 @@ def read(username):
 
 @bp.post("/<username>/typing")
 @login_required
-@limiter.limit(TYPING_LIMIT, key_func=lambda: f"chat-typing:{current_user.id}")
+@limiter.limit(TYPING_LIMIT, key_func=account_key)
 def typing(username):
     other = partner_or_abort(username)
     chat.typing(current_user, other)

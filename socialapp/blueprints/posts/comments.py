@@ -4,7 +4,7 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from socialapp.blueprints.posts.routes import bp, run, visible_post_or_abort
-from socialapp.extensions import db
+from socialapp.extensions import db, per_account
 from socialapp.inputs import to_id
 from socialapp.models import Comment
 from socialapp.services import comments, posts
@@ -36,6 +36,7 @@ def more_comments(post_id):
 
 @bp.post("/p/<int:post_id>/comments")
 @login_required
+@per_account("COMMENT_RATE_LIMIT")
 def add(post_id):
     body = request.form.get("body", "")
     parent_id = to_id(request.form.get("parent_id"))

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from socialapp.blueprints.main.routes import safe_next
+from socialapp.extensions import per_account
 from socialapp.services import accounts, feed, posts, social, text
 from socialapp.services.notifications import LINKS
 from socialapp.services.visibility import is_blocked_between
@@ -78,6 +79,7 @@ def new_posts():
 
 @bp.post("/posts")
 @login_required
+@per_account("POST_RATE_LIMIT")
 def create():
     body = request.form.get("body", "")
     try:
