@@ -82,8 +82,6 @@ def conversation(username):
     member = chat.membership(current_user.id, other.id)
     before = id_arg("before")
     messages, more = chat.history(member.conversation_id, before_id=before) if member else ([], False)
-    if member and before is None:
-        chat.mark_read(member)
     return render_template(
         "chat/conversation.html",
         other=other,
@@ -92,6 +90,8 @@ def conversation(username):
         more=more,
         online=chat.online_ids([other.id]),
         body="",
+        # The newest page reports itself read once shown (an htmx POST, or a button without scripts).
+        unread_upto=chat.unread_upto(member, messages) if before is None else None,
     )
 
 
@@ -104,9 +104,10 @@ def messages(username):
     after = id_arg("after", low=0)
     if after is not None:
         found = chat.messages_after(member.conversation_id, after) if member else []
-        if member and found:
-            chat.mark_read(member, found[-1].id)
-        return render_template("chat/_caught_up.html", other=other, member=member, messages=found, after=after)
+        upto = chat.unread_upto(member, found)
+        return render_template(
+            "chat/_caught_up.html", other=other, member=member, messages=found, after=after, upto=upto
+        )
     if member is None:
         return render_template("chat/_older.html", other=other, messages=[], more=False)
     older, more = chat.history(member.conversation_id, before_id=id_arg("before"))
@@ -152,11 +153,15 @@ def _composer_error(other, body, error):
 @bp.post("/<username>/read")
 @login_required
 def read(username):
+    """The conversation is read up to `upto`: sent by the page once it shows the messages (or by its
+    "Mark as read" button without scripts). The badge answers at once, whether or not a socket is open."""
     other = partner_or_abort(username)
     member = chat.membership(current_user.id, other.id)
     if member is not None:
         chat.mark_read(member, id_arg("upto"))
-    return "", 204
+    if not is_htmx():
+        return redirect(url_for(".conversation", username=other.username), 303)
+    return render_template("chat/_badge.html", count=chat.unread_total(current_user.id), oob=True)
 
 
 @bp.post("/<username>/typing")
