@@ -5,16 +5,15 @@ forbidden (403): the one blocked cannot tell a block from a deleted account.
 """
 
 import time
-from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import and_, delete, desc, func, or_, select, true, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from socialapp.extensions import db
-from socialapp.inputs import to_id
 from socialapp.models import Block, Follow, User
 from socialapp.services import notifications
+from socialapp.services.feed import decode_cursor  # the same (time, id) cursors
 from socialapp.services.text import after_prefix
 from socialapp.services.visibility import blocks, hidden_user_ids, is_blocked_between, visible_to
 from socialapp.signals import account_deleting
@@ -138,18 +137,6 @@ def following_ids(viewer_id, user_ids):
 def encode_cursor(created_at, user_id):
     """The keyset cursor of a list row: the follow's time and the other person's id."""
     return f"{created_at.isoformat()}_{user_id}"
-
-
-def decode_cursor(cursor):
-    """(created_at, id) from a cursor string, or None when absent or malformed."""
-    try:
-        stamp, _, user_id = (cursor or "").rpartition("_")
-        created_at = datetime.fromisoformat(stamp)
-    except ValueError:
-        return None
-    user_id = to_id(user_id)
-    # Times are stored naive (UTC), and no row has an id beyond what PostgreSQL's integer holds.
-    return (created_at, user_id) if user_id and created_at.tzinfo is None else None
 
 
 def _follow_list(viewer, user, direction, cursor, limit):

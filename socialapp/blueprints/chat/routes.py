@@ -78,9 +78,12 @@ def conversations():
 @bp.get("/<username>")
 @login_required
 def conversation(username):
-    other = partner_or_abort(username)
+    return _conversation_page(partner_or_abort(username), before=id_arg("before"))
+
+
+def _conversation_page(other, before=None, body="", error=None):
+    """The conversation page: the newest messages (or those before `before`), and the composer."""
     member = chat.membership(current_user.id, other.id)
-    before = id_arg("before")
     messages, more = chat.history(member.conversation_id, before_id=before) if member else ([], False)
     return render_template(
         "chat/conversation.html",
@@ -89,7 +92,8 @@ def conversation(username):
         messages=messages,
         more=more,
         online=chat.online_ids([other.id]),
-        body="",
+        body=body,
+        error=error,
         # The newest page reports itself read once shown (an htmx POST, or a button without scripts).
         unread_upto=chat.unread_upto(member, messages) if before is None else None,
     )
@@ -135,19 +139,7 @@ def _composer_error(other, body, error):
     """The form again with what was typed and why it was refused (422), as a fragment or a page."""
     if is_htmx():
         return render_template("chat/_composer.html", other=other, body=body, error=error), 422
-    member = chat.membership(current_user.id, other.id)
-    messages, more = chat.history(member.conversation_id) if member else ([], False)
-    page = render_template(
-        "chat/conversation.html",
-        other=other,
-        member=member,
-        messages=messages,
-        more=more,
-        online=chat.online_ids([other.id]),
-        body=body,
-        error=error,
-    )
-    return page, 422
+    return _conversation_page(other, body=body, error=error), 422
 
 
 @bp.post("/<username>/read")
