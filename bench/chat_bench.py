@@ -45,8 +45,8 @@ def free_port():
 
 
 def populate(url, users):
-    """Create `users` verified users; return [(id, username, session_token)]."""
-    from socialapp.models import User
+    """Create `users` verified users, each logged in once; return [(id, username, session_key)]."""
+    from socialapp.models import User, UserSession
     from socialapp.models.base import utcnow
 
     engine = create_engine(url)
@@ -61,7 +61,6 @@ def populate(url, users):
             "last_name": f"User{i}",
             "created_at": now,
             "email_verified_at": now,
-            "session_token": secrets.token_hex(8),
             **USER_DEFAULTS,
             "followers_count": 0,
             "following_count": 0,
@@ -70,12 +69,15 @@ def populate(url, users):
     ]
     with engine.begin() as conn:
         conn.execute(insert(User), rows)
-        found = conn.execute(select(User.id, User.username, User.session_token).order_by(User.id)).all()
+        ids = conn.execute(select(User.id).order_by(User.id)).scalars().all()
+        logins = [{"user_id": i, "key": secrets.token_urlsafe(24), "created_at": now} for i in ids]
+        conn.execute(insert(UserSession), logins)
+        found = conn.execute(select(User.id, User.username, UserSession.key).join(UserSession).order_by(User.id)).all()
     engine.dispose()
     return [tuple(row) for row in found]
 
 
-def credentials(user_id, session_token):
+def credentials(user_id, session_key):
     """A signed session cookie for the user, and the CSRF header that goes with it (as Flask-WTF makes them)."""
     from flask import Flask
     from flask.sessions import SecureCookieSessionInterface
@@ -83,7 +85,7 @@ def credentials(user_id, session_token):
     app = Flask("bench")
     app.secret_key = SECRET
     raw_csrf = secrets.token_hex(20)
-    session = {"_user_id": f"{user_id}:{session_token}", "_fresh": True, "csrf_token": raw_csrf}
+    session = {"_user_id": f"{user_id}:{session_key}", "_fresh": True, "csrf_token": raw_csrf}
     cookie = SecureCookieSessionInterface().get_signing_serializer(app).dumps(session)
     csrf = URLSafeTimedSerializer(SECRET, salt="wtf-csrf-token").dumps(raw_csrf)
     return f"session={cookie}", csrf

@@ -19,6 +19,7 @@ from socialapp.extensions import db
 from socialapp.models import User
 from socialapp.models.base import utcnow
 from socialapp.models.chat import Conversation, ConversationMember, Message
+from socialapp.services.sessions import start_session
 
 BATCH = 20_000
 
@@ -35,7 +36,6 @@ def add_users(count):
             "last_name": f"Last{i % 89}",
             "email_verified_at": now,
             "created_at": now,
-            "session_token": "bench",
         }
         for i in range(1, count + 1)
     ]
@@ -108,7 +108,7 @@ def run(backend, users, messages):
             print(f"{backend}: {users} users, {total} messages; the long conversation has {long}")
             client = app.test_client()
             with client.session_transaction() as session:
-                session["_user_id"] = viewer.get_id()
+                session["_user_id"] = start_session(viewer).get_id()
             middle = member.last_message_id - long // 2 * 20
             htmx = {"HX-Request": "true"}
             pages = {

@@ -21,7 +21,9 @@ from socialapp import create_app
 from socialapp.cli_posts import generate_data
 from socialapp.extensions import db
 from socialapp.models import Follow, Post, User
-from socialapp.services.feed import PAGE_SIZE, encode_cursor
+from socialapp.services import paging
+from socialapp.services.feed import PAGE_SIZE
+from socialapp.services.sessions import start_session
 
 PG_NAME = "socialapp_bench_feed"
 HTMX = {"HX-Request": "true"}
@@ -62,7 +64,7 @@ def cursor_for_page(viewer_id, page):
         .offset((page - 1) * PAGE_SIZE - 1)
         .limit(1)
     ).one()
-    return encode_cursor(*row)
+    return paging.encode(*row)
 
 
 def run(backend, args):
@@ -75,7 +77,7 @@ def run(backend, args):
         print(f"  viewer follows {viewer.following_count} people", flush=True)
         client = app.test_client()
         with client.session_transaction() as session:
-            session["_user_id"] = viewer.get_id()
+            session["_user_id"] = start_session(viewer).get_id()
         page_500 = client.get(f"/feed?cursor={cursor}", headers=HTMX).get_data(as_text=True)
         assert page_500.count('class="post"') == PAGE_SIZE, "page 500 is not a full page"
         pages = {

@@ -105,7 +105,6 @@ def _user_rows(args, rng, now, follows):
             "last_name": rng.choice(LAST_NAMES),
             "created_at": now - timedelta(days=60),
             "email_verified_at": now - timedelta(days=60),
-            "session_token": secrets.token_hex(8),
             "followers_count": followers.get(i, 0),
             "following_count": args.follows,
         }

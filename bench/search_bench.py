@@ -27,6 +27,7 @@ from socialapp import create_app
 from socialapp.cli_posts import generate_data
 from socialapp.extensions import db
 from socialapp.models import Post, User
+from socialapp.services.sessions import start_session
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SQLITE_PATH = os.path.join(HERE, "results", "search_bench.sqlite3")
@@ -107,7 +108,7 @@ def run(backend, args):
             return []
         client = app.test_client()
         with client.session_transaction() as session:
-            session["_user_id"] = db.session.get(User, viewer_id).get_id()
+            session["_user_id"] = start_session(db.session.get(User, viewer_id)).get_id()
         post = 'class="post"'
         checks = {
             "posts, common word 'coffee'": ("/search?tab=posts&q=coffee", HTMX, post),

@@ -16,6 +16,7 @@ from socialapp import create_app
 from socialapp.extensions import db
 from socialapp.models import Follow, User
 from socialapp.models.base import utcnow
+from socialapp.services.sessions import start_session
 
 FIRST = ["Ada", "Alan", "Grace", "Linus", "Barbara", "Ken", "Margaret", "Dennis", "Radia", "Edsger"]
 LAST = ["Lovelace", "Turing", "Hopper", "Torvalds", "Liskov", "Thompson", "Hamilton", "Ritchie", "Perlman"]
@@ -34,7 +35,6 @@ def populate(users, follows_each, seed=7):
             "last_name": rng.choice(LAST),
             "email_verified_at": now,
             "created_at": now,
-            "session_token": "bench",
         }
         for i in range(1, users + 1)
     ]
@@ -98,7 +98,7 @@ def run(backend, users, follows_each):
 def logged_in(app, user):
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = start_session(user).get_id()
     return client
 
 

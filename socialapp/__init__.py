@@ -8,10 +8,11 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from socialapp import config as config_module
-from socialapp import realtime
+from socialapp import realtime, templating
 from socialapp.extensions import csrf, db, limiter, login_manager, mail, migrate, sock
 from socialapp.inputs import register_inputs
 from socialapp.observability import configure_logging
+from socialapp.services import mail as mail_service
 
 
 def create_app(config=None):
@@ -26,14 +27,16 @@ def create_app(config=None):
     configure_logging(app)
 
     if app.config["TRUSTED_PROXIES"]:
-        # Real client addresses (rate limits, logs) and https URLs behind nginx.
+        # Real client addresses (rate limits, logs) and https URLs behind nginx. Not X-Forwarded-Host: the
+        # site's address is configured (SERVER_NAME), and a header a client can send must not move it.
         n = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     login_manager.init_app(app)
     mail.init_app(app)
+    mail_service.init_app(app)
     from socialapp.realtime import endpoint  # noqa: F401  (the /ws route, before sock binds its blueprint)
 
     sock.init_app(app)
@@ -47,6 +50,7 @@ def create_app(config=None):
     from socialapp.web import register_web
 
     register_web(app)
+    templating.init_app(app)
     register_blueprints(app)
     realtime.init_app(app)
     register_commands(app)

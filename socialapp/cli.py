@@ -3,8 +3,9 @@
 
 def register_commands(app):
     """Attach the project's commands to the `flask` command line."""
-    from socialapp import cli_backup, cli_demo, cli_posts
+    from socialapp import cli_backup, cli_demo, cli_mail, cli_posts
 
     cli_backup.register(app)
     cli_demo.register(app)
+    cli_mail.register(app)
     cli_posts.register(app)

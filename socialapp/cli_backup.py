@@ -5,7 +5,7 @@ from datetime import datetime
 
 import click
 
-from socialapp.services import backup
+from socialapp.services import backup, restore
 
 
 def register(app):
@@ -30,11 +30,11 @@ def register(app):
         """Restore ARCHIVE, made by `flask backup`, into this instance."""
 
         def progress(members):
-            with click.progressbar(members, label="Media files", show_pos=True) as bar:
+            with click.progressbar(members, label="Files", show_pos=True) as bar:
                 yield from bar
 
         try:
-            manifest = backup.restore_backup(archive, force=force, progress=progress)
+            manifest = restore.restore_backup(archive, force=force, progress=progress)
         except backup.BackupError as error:
             raise click.ClickException(str(error)) from None
         click.echo(f"Restored the backup of {manifest['created_at']} ({sum(manifest['rows'].values())} rows).")

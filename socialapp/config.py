@@ -6,9 +6,10 @@ import os
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"
 
 # htmx runs from our own files; style attributes carry per-user colours; media for meetings comes from blobs.
+# connect-src 'self' covers this site's own ws:// and wss:// (CSP Level 3), and no other host's.
 DEFAULT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
-    "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self' ws: wss:; "
+    "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; "
     "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 
@@ -79,6 +80,11 @@ def from_environment(instance_path):
         "MAIL_SUPPRESS_SEND": False,
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "socialapp <no-reply@localhost>"),
         "MAIL_OUTBOX": os.environ.get("MAIL_OUTBOX", os.path.join(instance_path, "outbox")),
+        # A mail server that does not answer within this many seconds is a failed attempt, not a stuck request.
+        "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "10")),
+        # Mail the server refused waits in the outbox: retried after this many seconds, then twice as long
+        # each time (up to an hour); each process looks for waiting mail at most this often.
+        "MAIL_RETRY_SECONDS": int(os.environ.get("MAIL_RETRY_SECONDS", "30")),
         "MEDIA_ROOT": os.environ.get("MEDIA_ROOT", os.path.join(instance_path, "media")),
         # Uploads: a request may carry several images; each image is checked on its own.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(25 * 1024 * 1024))),
@@ -110,8 +116,10 @@ def from_environment(instance_path):
         "REMEMBER_COOKIE_DURATION": 30 * 24 * 3600,
         "WTF_CSRF_TIME_LIMIT": None,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
+        # The site's address (social.example.org): links in mail and the socket Origin check use it, never
+        # the Host or X-Forwarded-Host a request came with. Required in production.
         "SERVER_NAME": os.environ.get("SERVER_NAME") or None,
-        # How many reverse proxies (nginx, a load balancer) stand in front and set X-Forwarded-*.
+        # How many reverse proxies (nginx, a load balancer) stand in front and set X-Forwarded-For and -Proto.
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json" if production else "text"),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
@@ -128,5 +136,12 @@ def from_environment(instance_path):
 
 def check(config):
     """Refuse to run in production with settings that are only safe on a laptop."""
-    if config["ENV_NAME"] == "production" and config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
+    if config["ENV_NAME"] != "production":
+        return
+    if config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
         raise RuntimeError("SECRET_KEY must be set to a long random value in production.")
+    if not config["SERVER_NAME"]:
+        raise RuntimeError(
+            "SERVER_NAME must be set to the site's address (social.example.org) in production: "
+            "links in mail and the socket origin check must not come from a request's Host header."
+        )

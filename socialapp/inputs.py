@@ -10,23 +10,20 @@ through `to_id`, which gives None for anything that is not one.
 from flask import abort, request
 from werkzeug.routing import IntegerConverter
 
-# Every id column is PostgreSQL's `integer` (SQLite's is wider, so this is the bound for both).
-MAX_ID = 2**31 - 1
+from socialapp.services.paging import MAX_ID, row_id
+
 NUL_MESSAGE = "The request contains a NUL character, which no text here may hold. Remove it and try again."
 
 
 def to_id(value, low=1):
-    """`value` (a str or int) as a row id, `low` (1, or 0 for "before the first row") to MAX_ID; None
-    when it cannot be one."""
-    if isinstance(value, bool):
+    """`value` (a str or int) as a row id (see paging.row_id), or None when it cannot be one; with `low=0`,
+    0 too ("before the first row")."""
+    if low == 0 and str(value) == "0":
+        return 0
+    try:
+        return row_id(value)
+    except ValueError:
         return None
-    if not isinstance(value, int):
-        text = value if isinstance(value, str) else ""
-        # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
-        if not (0 < len(text) <= len(str(MAX_ID)) and text.isascii() and text.isdigit()):
-            return None
-        value = int(text)
-    return value if low <= value <= MAX_ID else None
 
 
 def id_arg(name, low=1):

@@ -5,7 +5,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from socialapp.extensions import db, login_manager
-from socialapp.models import User
+from socialapp.services import sessions
 
 ERROR_TEXT = {
     400: ("Bad request", "The request could not be understood. Check what you sent and try again."),
@@ -27,13 +27,8 @@ def is_htmx():
 
 @login_manager.user_loader
 def load_user(session_id):
-    user_id, _, token = session_id.partition(":")
-    if not user_id.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_token != token or not user.is_verified:
-        return None
-    return user
+    # From the session cookie, or the remember-me cookie when the session is gone: both name one login.
+    return sessions.user_for_session(session_id)
 
 
 @login_manager.unauthorized_handler

@@ -166,12 +166,23 @@ def login(client):
     """Log `user` in on the test client, as the login form would."""
 
     def login(user, on=client):
+        from socialapp.services.sessions import start_session
+
         with on.session_transaction() as session:
-            session["_user_id"] = user.get_id()
+            session["_user_id"] = start_session(user).get_id()
             session["_fresh"] = True
         return on
 
     return login
+
+
+@pytest.fixture
+def limited(app):
+    """The app with its rate-limit counters at zero (see tests.support.limits.rate_limited)."""
+    from socialapp.extensions import limiter
+
+    limiter.reset()
+    return app
 
 
 @pytest.fixture
@@ -184,6 +195,6 @@ def outbox(app):
 @pytest.fixture(autouse=True)
 def _no_ambient_services(monkeypatch):
     # Tests choose their services explicitly; the developer's own environment must not leak in.
-    for name in ("DATABASE_URL", "REDIS_URL", "MAIL_SERVER", "SOCIALAPP_ENV", "SECRET_KEY"):
+    for name in ("DATABASE_URL", "REDIS_URL", "MAIL_SERVER", "SOCIALAPP_ENV", "SECRET_KEY", "SERVER_NAME"):
         monkeypatch.delenv(name, raising=False)
     os.environ.setdefault("FLASK_DEBUG", "0")

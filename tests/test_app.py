@@ -12,9 +12,17 @@ def test_production_refuses_the_default_secret_key(monkeypatch, tmp_path):
         create_app({"MEDIA_ROOT": str(tmp_path)})
 
 
+def test_production_refuses_to_start_without_the_site_address(monkeypatch, tmp_path):
+    monkeypatch.setenv("SOCIALAPP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    with pytest.raises(RuntimeError, match="SERVER_NAME"):
+        create_app({"MEDIA_ROOT": str(tmp_path)})
+
+
 def test_production_starts_with_a_real_secret_key(monkeypatch, tmp_path):
     monkeypatch.setenv("SOCIALAPP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("SERVER_NAME", "social.example.org")
     app = create_app({"MEDIA_ROOT": str(tmp_path)})
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
@@ -146,9 +154,16 @@ def test_security_headers_on_every_page(client):
     assert "Strict-Transport-Security" not in response.headers  # only in production, behind TLS
 
 
+def test_scripts_may_connect_to_this_site_only(client):
+    csp = client.get("/").headers["Content-Security-Policy"]
+    connect_src = next(d for d in csp.split(";") if d.split()[0] == "connect-src")
+    assert connect_src.split() == ["connect-src", "'self'"]
+
+
 def test_production_sends_hsts_and_secure_cookies(monkeypatch, tmp_path):
     monkeypatch.setenv("SOCIALAPP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("SERVER_NAME", "social.example.org")
     app = create_app({"MEDIA_ROOT": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     response = app.test_client().get("/healthz")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
@@ -178,6 +193,7 @@ def test_production_logs_one_json_line_per_request(monkeypatch, tmp_path):
 
     monkeypatch.setenv("SOCIALAPP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("SERVER_NAME", "social.example.org")
     app = create_app({"MEDIA_ROOT": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     stream = io.StringIO()
     from pythonjsonlogger.json import JsonFormatter

@@ -61,6 +61,13 @@ def test_oversized_message_is_refused_and_the_limit_itself_is_allowed(db, ada, b
     assert chat.send_message(ada, bob, "x" * MAX_MESSAGE_LENGTH).body == "x" * MAX_MESSAGE_LENGTH
 
 
+def test_a_message_keeps_its_lines_as_posts_and_comments_do(db, ada, bob):
+    # Browsers send a textarea's line breaks as CRLF; what is kept (and counted) is one "\n" each.
+    assert chat.send_message(ada, bob, "  one\r\ntwo\r\n").body == "one\ntwo"
+    body = "x\r\n" * (MAX_MESSAGE_LENGTH // 2)
+    assert chat.send_message(ada, bob, body).body == body.replace("\r\n", "\n").strip()
+
+
 @pytest.mark.parametrize("direction", ["ada blocks bob", "bob blocks ada"])
 def test_no_messages_between_blocked_users_either_way(db, ada, bob, direction):
     blocker, blocked = (ada, bob) if direction == "ada blocks bob" else (bob, ada)
@@ -341,6 +348,16 @@ def test_catching_up_after_a_reconnect_returns_only_newer_messages(client, login
     assert f'hx-post="/chat/bob/read" hx-vals=\'{{"upto": {third.id}}}\' hx-trigger="load"' in html
     client.post("/chat/bob/read", data={"upto": third.id}, headers=HTMX)
     assert chat.unread_total(ada.id) == 0
+
+
+def test_the_conversation_and_its_catch_up_show_seen_once_the_other_has_read(client, login, ada, bob):
+    first = chat.send_message(ada, bob, "hello")
+    login(ada)
+    seen = re.compile(r'id="seen-\d+"[^>]*>Seen</p>')
+    assert not seen.search(client.get("/chat/bob").get_data(as_text=True))
+    chat.mark_read(chat.membership(bob.id, ada.id))
+    assert seen.search(client.get("/chat/bob").get_data(as_text=True))
+    assert seen.search(client.get(f"/chat/bob/messages?after={first.id}", headers=HTMX).get_data(as_text=True))
 
 
 def test_scrolling_up_loads_the_page_before_the_oldest_shown(client, login, ada, bob):

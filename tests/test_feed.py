@@ -6,7 +6,7 @@ import pytest
 
 from socialapp.models import Comment, Like, Post, PostImage
 from socialapp.models.base import utcnow
-from socialapp.services import feed, posts, social
+from socialapp.services import feed, paging, posts, social
 from tests.support.queries import counted_queries
 
 HTMX = {"HX-Request": "true"}
@@ -74,6 +74,41 @@ def test_a_malformed_cursor_gives_the_first_page(db, make_user):
     me = make_user("me")
     add_posts(db, me, 2)
     assert len(feed.home_feed(me, "garbage").items) == 2
+
+
+@pytest.mark.parametrize("row_id", ["0", "-1", "2147483648", "9" * 30, "١٢", "1_0", " 1", "+1", "", "x"])
+def test_a_cursor_id_that_is_not_a_database_id_is_refused(row_id):
+    with pytest.raises(ValueError):
+        paging.row_id(row_id)
+    with pytest.raises(ValueError):
+        paging.decode(f"2024-05-01T10:00:00_{row_id}")
+
+
+def test_cursors_read_back_what_they_were_made_of():
+    stamp = utcnow()
+    assert paging.decode(paging.encode(stamp, 2**31 - 1)) == (stamp, 2**31 - 1)
+    assert paging.row_id("1") == 1
+
+
+def test_every_list_reads_a_cursor_beyond_the_integer_range_as_its_first_page(client, login, db, make_user):
+    me = make_user("me")
+    post = add_posts(db, me, 1)[0]
+    posts.create_post(me, "#tea time")
+    posts.like(me, post.id)
+    login(me)
+    huge = "2999-01-01T00:00:00_99999999999999999999"
+    for url in (
+        f"/?cursor={huge}",
+        f"/u/me/posts?cursor={huge}",
+        f"/u/me/followers?cursor={huge}",
+        f"/p/{post.id}/likes?cursor={huge}",
+        "/tags/tea?cursor=99999999999999999999",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    assert "me post 0" in client.get(f"/u/me/posts?cursor={huge}").get_data(as_text=True)
+    assert "#tea" in client.get("/tags/tea?cursor=99999999999999999999").get_data(as_text=True)
+    assert "@me" in client.get(f"/p/{post.id}/likes?cursor={huge}").get_data(as_text=True)
 
 
 def test_feed_page_ends_with_an_infinite_scroll_marker_and_an_older_posts_link(client, login, db, make_user):

@@ -1,7 +1,7 @@
 """Notifications: created with their cause, never for oneself or across a block, withdrawn when undone."""
 
 from socialapp.models import Block, Notification
-from socialapp.services import notifications, social
+from socialapp.services import comments, notifications, posts, social
 
 HX = {"HX-Request": "true"}
 
@@ -65,6 +65,17 @@ def test_the_page_lists_newest_first_links_to_the_cause_and_marks_read(client, d
     assert "Notifications, 1 unread" in response.get_data(as_text=True)
     client.post("/notifications/read-all")
     assert notifications.unread_count(ada.id) == 0
+
+
+def test_a_like_leads_to_the_post_and_a_comment_to_the_comment(client, db, make_user, login):
+    ada, bob = make_user("ada"), make_user("bob")
+    post = posts.create_post(ada, "Tea time")
+    posts.like(bob, post.id)
+    comment = comments.add_comment(bob, post.id, "Coming!")
+    login(ada)
+    html = client.get("/notifications").get_data(as_text=True)
+    assert f'href="/p/{post.id}"' in html and "liked your post" in html
+    assert f'href="/comments/{comment.id}"' in html and "commented on your post" in html
 
 
 def test_one_cannot_mark_someone_elses_notification(client, db, make_user, login):

@@ -3,8 +3,8 @@ as a toast for htmx and as a page otherwise, without holding back anybody else."
 
 import pytest
 
-from socialapp.extensions import limiter
 from socialapp.services import posts
+from tests.support.limits import rate_limited
 
 HTMX = {"HX-Request": "true"}
 SMALL_LIMITS = {
@@ -22,8 +22,7 @@ WRITES = {
 
 
 @pytest.fixture
-def people(app, make_user):
-    limiter.reset()
+def people(limited, make_user):
     ada, bob, cy = make_user("ada"), make_user("bob"), make_user("cy")
     return ada, bob, cy, posts.create_post(ada, "Anyone?")
 
@@ -46,7 +45,7 @@ def test_writing_past_the_limit_is_refused_with_a_toast_for_htmx_and_a_page_othe
     assert client.post(path, data=data, headers=HTMX).status_code == 200
 
 
-@pytest.mark.parametrize("app_overrides", [{"RATELIMIT_ENABLED": True}], indirect=True)
+@rate_limited
 def test_a_fast_typist_is_not_held_back_in_chat_but_a_flood_is(client, login, people):
     login(people[1])
     statuses = [client.post("/chat/ada/messages", data={"body": f"{n}"}, headers=HTMX).status_code for n in range(31)]

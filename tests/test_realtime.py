@@ -13,9 +13,9 @@ from tests.support.services import redis_test_url
 realtime.register_renderer("test_ping", lambda viewer, event: f'<p id="ping">{viewer}:{event["n"]}</p>')
 
 
-def connect(server, cookie=None, origin=None, path="/ws"):
+def connect(server, cookie=None, origin=None, path="/ws", headers=None):
     # This client names the host without its port in the Host header, so the same origin does too.
-    headers = {"Origin": origin or "http://127.0.0.1"}
+    headers = {"Origin": origin or "http://127.0.0.1", **(headers or {})}
     if cookie:
         headers["Cookie"] = cookie
     return simple_websocket.Client.connect(server.url.replace("http", "ws") + path, headers=headers)

@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import DateTime, Index, Integer, String, Text, func
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from socialapp.extensions import db
@@ -21,8 +21,8 @@ SOCIAL_LINKS = (
 )
 
 
-def new_session_token():
-    return secrets.token_hex(8)
+def new_session_key():
+    return secrets.token_urlsafe(24)
 
 
 class User(UserMixin, db.Model):
@@ -36,8 +36,6 @@ class User(UserMixin, db.Model):
     last_name: Mapped[str] = mapped_column(String(50))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime)
-    # Changing it signs out every other session (password change, account reset).
-    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     pending_email: Mapped[str | None] = mapped_column(String(254))
 
     bio: Mapped[str] = mapped_column(String(160), default="")
@@ -76,6 +74,9 @@ class User(UserMixin, db.Model):
         ),
     )
 
+    # The login (UserSession.key) this object was loaded or logged in through; not a column.
+    session_key = None
+
     @property
     def is_verified(self):
         return self.email_verified_at is not None
@@ -93,7 +94,22 @@ class User(UserMixin, db.Model):
         return [(label, getattr(self, key)) for key, label in SOCIAL_LINKS if getattr(self, key)]
 
     def get_id(self):
-        return f"{self.id}:{self.session_token}"
+        """What Flask-Login keeps in the session and remember-me cookies: the user and one login of theirs."""
+        if not self.session_key:
+            raise RuntimeError("Start a session (services.sessions.start_session) before logging the user in.")
+        return f"{self.id}:{self.session_key}"
 
     def __repr__(self):
         return f"<User {self.username}>"
+
+
+class UserSession(db.Model):
+    """One login: a browser's session and remember-me cookies name it, so deleting the row logs that browser out
+    however the cookies were kept (logout, password change, reset)."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_key)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -16,11 +16,13 @@ POLICY_VIOLATION = 1008
 
 
 def origin_allowed():
-    """Browsers send the page's origin: it must be this site, so other sites cannot open sockets as our users."""
+    """Browsers send the page's origin: it must be this site, so other sites cannot open sockets as our users.
+    This site is the configured SERVER_NAME (development without one: the request's own Host)."""
     origin = request.headers.get("Origin")
     if not origin:
         return False
-    return urlsplit(origin).netloc == request.host
+    site = current_app.config["SERVER_NAME"] or request.host
+    return urlsplit(origin).netloc.lower() == site.lower()
 
 
 @sock.route("/ws")

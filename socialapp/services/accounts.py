@@ -1,21 +1,23 @@
 """Accounts: registration, email verification, log in, passwords, email change, deletion."""
 
+import functools
 import os
 import re
+import secrets
 import shutil
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 from socialapp.extensions import db
 from socialapp.models import User
-from socialapp.models.accounts import new_session_token
 from socialapp.models.base import utcnow
-from socialapp.services import tokens
-from socialapp.services.mail import send_email
+from socialapp.services import sessions, tokens
+from socialapp.services.mail import send_email, site_url
 from socialapp.signals import account_deleting
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{3,30}$")
@@ -82,60 +84,112 @@ def find_by_login(login):
     return find_by_username(login)
 
 
-def register(first_name, last_name, username, email, password):
-    """Create an unverified account and mail its verification link."""
+def register(first_name, last_name, username, email, password, browser=None):
+    """Create an unverified account and mail its verification link; the normalised address.
+
+    An address that already has an account gets a mail saying so instead, and the answer is the same, so
+    the form tells nobody which addresses are registered. `browser` is a secret kept in the registering
+    browser's session: only a browser holding it is logged in by the link (see verify_email).
+    """
     first_name, last_name, username = first_name.strip(), last_name.strip(), username.strip()
     check_username(username)
     email = normalize_email(email)
     check_password(password, username, email, first_name, last_name)
+    # Hashed before looking the address up, so that both answers take as long.
+    password_hash = generate_password_hash(password)
     if find_by_username(username):
         raise AccountError("That username is taken. Choose another.", "username")
-    if find_by_email(email):
-        raise AccountError("An account with this email already exists. Log in instead.", "email")
-    user = User(
-        first_name=first_name,
-        last_name=last_name,
-        username=username,
-        email=email,
-        password_hash=generate_password_hash(password),
-    )
+    existing = find_by_email(email)
+    if existing is None:
+        user = User(
+            first_name=first_name, last_name=last_name, username=username, email=email, password_hash=password_hash
+        )
+        existing = _add_unless_taken(user)
+        if existing is None:
+            send_verification(user, browser)
+            return email
+    _mail_existing_account(existing)
+    return email
+
+
+def _add_unless_taken(user):
+    """Add `user`; if another request registered the same name or address at the same moment, raise for the
+    name or return that other account."""
     db.session.add(user)
-    db.session.commit()
-    send_verification(user)
-    return user
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        if find_by_username(user.username):
+            raise AccountError("That username is taken. Choose another.", "username") from None
+        existing = find_by_email(user.email)
+        if existing is None:
+            raise
+        return existing
+    return None
 
 
-def send_verification(user):
+def _mail_existing_account(user):
+    links = {"login_link": site_url("auth.login"), "reset_link": site_url("auth.forgot_password")}
+    send_email(user.email, "You already have an account", "email/existing_account", user=user, **links)
+
+
+def send_verification(user, browser=None):
+    """Mail `user` a link that verifies their address (and logs in the browser that holds `browser`)."""
     payload = {"uid": user.id, "fp": tokens.fingerprint(user.email, user.email_verified_at)}
-    link = url_for("auth.verify", token=tokens.make_token("verify", payload), _external=True)
+    if browser:
+        payload["b"] = tokens.fingerprint(browser)
+    link = site_url("auth.verify", token=tokens.make_token("verify", payload))
     send_email(user.email, "Confirm your email address", "email/verify", user=user, link=link)
 
 
-def resend_verification(email):
+def resend_verification(email, browser=None):
     """Mail a new link if an unverified account has this address; say nothing either way."""
     try:
         user = find_by_email(normalize_email(email))
     except AccountError:
         return
     if user is not None and not user.is_verified:
-        send_verification(user)
+        send_verification(user, browser)
 
 
-def verify_email(token):
-    """Mark the account of a valid verification link as verified; the user, or None."""
+def new_browser_secret():
+    """A value for the registering browser's session, matched by its verification link."""
+    return secrets.token_urlsafe(16)
+
+
+def verify_email(token, browser=None):
+    """Mark the account of a valid verification link as verified.
+
+    Returns (user, same_browser): same_browser is True only when `browser`, the secret in the session of
+    the browser opening the link, is the one the link was made for. Only then may the link log in:
+    otherwise a link to someone else's fresh account would log whoever opens it into that account.
+    (None, False) for a link that is forged, expired or already used.
+    """
     payload = tokens.read_token("verify", token)
     user = payload and db.session.get(User, payload.get("uid"))
     if not user or payload.get("fp") != tokens.fingerprint(user.email, user.email_verified_at):
-        return None
+        return None, False
     user.email_verified_at = utcnow()
     db.session.commit()
-    return user
+    same_browser = bool(browser) and payload.get("b") == tokens.fingerprint(browser)
+    return user, same_browser
+
+
+@functools.cache
+def _unknown_user_hash():
+    # Checked against when nobody has the login, so that a wrong login costs as much as a wrong password
+    # and the time of the answer does not tell which usernames and addresses exist.
+    return generate_password_hash(secrets.token_urlsafe(16))
 
 
 def authenticate(login, password):
     """The user whose login and password these are, or None. NotVerified when unverified."""
     user = find_by_login(login)
-    if user is None or not check_password_hash(user.password_hash, password or ""):
+    if user is None:
+        check_password_hash(_unknown_user_hash(), password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or ""):
         return None
     if not user.is_verified:
         raise NotVerified("Confirm your email address before logging in. Check your inbox.")
@@ -151,7 +205,7 @@ def request_password_reset(email):
     if user is None:
         return
     payload = {"uid": user.id, "fp": tokens.fingerprint(user.password_hash)}
-    link = url_for("auth.reset_password", token=tokens.make_token("reset", payload), _external=True)
+    link = site_url("auth.reset_password", token=tokens.make_token("reset", payload))
     send_email(user.email, "Reset your password", "email/reset", user=user, link=link)
 
 
@@ -164,13 +218,17 @@ def user_for_reset(token):
 
 
 def _set_password(user, password):
+    """New password: every other login ends, and so does an email change asked for before it."""
     user.password_hash = generate_password_hash(password)
-    user.session_token = new_session_token()
+    user.pending_email = None
+    sessions.end_other_sessions(user)
 
 
 def reset_password(user, password):
-    """Set a new password from a reset link. The link also proves the address, so it verifies it."""
+    """Set a new password from a reset link, logging out every login. The link also proves the address,
+    so it verifies it."""
     check_password(password, user.username, user.email, user.first_name, user.last_name)
+    user.session_key = None
     _set_password(user, password)
     if not user.is_verified:
         user.email_verified_at = utcnow()
@@ -186,8 +244,14 @@ def change_password(user, current_password, new_password):
     db.session.commit()
 
 
+def _email_change_fingerprint(user):
+    # The pending address is part of it: a newer request makes every older link stale.
+    return tokens.fingerprint(user.email, user.pending_email)
+
+
 def request_email_change(user, new_email, password):
-    """Mail a confirmation link to the new address; the change happens when it is clicked."""
+    """Mail a confirmation link to the new address, and a notice to the current one; the change happens
+    when the link is clicked. Only the newest request's link works."""
     if not check_password_hash(user.password_hash, password or ""):
         raise AccountError("Your password is not right.", "password")
     new_email = normalize_email(new_email)
@@ -196,19 +260,22 @@ def request_email_change(user, new_email, password):
     if find_by_email(new_email):
         raise AccountError("Another account uses this email address.", "email")
     user.pending_email = new_email
-    db.session.commit()
-    payload = {"uid": user.id, "email": new_email, "fp": tokens.fingerprint(user.email)}
-    link = url_for("auth.confirm_email", token=tokens.make_token("email", payload), _external=True)
+    payload = {"uid": user.id, "email": new_email, "fp": _email_change_fingerprint(user)}
+    link = site_url("auth.confirm_email", token=tokens.make_token("email", payload))
     send_email(new_email, "Confirm your new email address", "email/change", user=user, link=link)
+    reset_link = site_url("auth.forgot_password")
+    send_email(
+        user.email, "Your email address is being changed", "email/change_notice", user=user, reset_link=reset_link
+    )
 
 
 def confirm_email_change(token):
     """Apply the email change of a valid link; the user, or None."""
     payload = tokens.read_token("email", token)
     user = payload and db.session.get(User, payload.get("uid"))
-    if not user or payload.get("fp") != tokens.fingerprint(user.email):
+    if not user or user.pending_email != payload.get("email"):
         return None
-    if find_by_email(payload["email"]):
+    if payload.get("fp") != _email_change_fingerprint(user) or find_by_email(payload["email"]):
         return None
     user.email = payload["email"]
     user.pending_email = None

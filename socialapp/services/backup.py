@@ -1,9 +1,12 @@
-"""Backups: the database and the uploaded media in one archive, and restoring one into an empty instance.
+"""Backups: the database and the uploaded media in one archive (restoring one is in services/restore.py).
 
 SQLite is copied with its online backup API (consistent while the app runs); PostgreSQL with pg_dump's
-custom format, restored by pg_restore. The archive holds `manifest.json`, the database file, and `media/`.
+custom format, restored by pg_restore. The archive holds the database file, `media/`, and last
+`manifest.json`: the row counts of the dump, taken in the same snapshot as the dump, and the size and
+SHA-256 of every file in the archive, taken as it was written, so a restore can check all of it first.
 """
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -14,143 +17,147 @@ from datetime import UTC, datetime
 
 from alembic.migration import MigrationContext
 from flask import current_app
-from sqlalchemy import func, inspect, select
+from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from socialapp.extensions import db
 
+MANIFEST_NAME = "manifest.json"
 SQLITE_NAME = "database.sqlite3"
 POSTGRES_NAME = "database.pgdump"
+MEDIA_DIR = "media"
+FORMAT = 2  # 1: manifest first, counts taken before the dump, no file list
 
 
 class BackupError(RuntimeError):
     """A backup or restore cannot go ahead; the message says why."""
 
 
-def _url():
+def database_url():
     return make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
 
 
-def _libpq_url(url):
+def libpq_url(url):
     """The URL as pg_dump and pg_restore take it (no SQLAlchemy driver name)."""
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def count_rows(connection):
+    """Rows per table of the app, as `connection` sees them."""
+    present = set(inspect(connection).get_table_names())
+    return {
+        table.name: connection.scalar(select(func.count()).select_from(table))
+        for table in db.metadata.sorted_tables
+        if table.name in present
+    }
+
+
 def row_counts():
-    """Rows per table, for the manifest and for checking a restore."""
-    counts = {}
-    for table in db.metadata.sorted_tables:
-        if inspect(db.engine).has_table(table.name):
-            counts[table.name] = db.session.scalar(select(func.count()).select_from(table))
-    return counts
+    """Rows per table in this instance's database."""
+    return count_rows(db.session.connection())
 
 
-def _schema_revision():
-    with db.engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+def sqlite_snapshot(path, work):
+    """`work(connection)` on the SQLite file at `path`, read only."""
+    engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+    try:
+        with engine.connect() as connection:
+            return work(connection)
+    finally:
+        engine.dispose()
 
 
-def _dump_database(workdir):
-    url = _url()
-    if url.get_backend_name() == "sqlite":
-        path = os.path.join(workdir, SQLITE_NAME)
-        source = sqlite3.connect(url.database)
-        target = sqlite3.connect(path)
-        with target:
-            source.backup(target)
-        source.close()
-        target.close()
-        return path
+def _rows_and_revision(connection):
+    return count_rows(connection), MigrationContext.configure(connection).get_current_revision()
+
+
+def _dump_sqlite(workdir):
+    path = os.path.join(workdir, SQLITE_NAME)
+    source, target = sqlite3.connect(database_url().database), sqlite3.connect(path)
+    with target:
+        source.backup(target)
+    source.close()
+    target.close()
+    return path, *sqlite_snapshot(path, _rows_and_revision)  # counted in the copy itself
+
+
+def _dump_postgres(workdir):
     path = os.path.join(workdir, POSTGRES_NAME)
-    subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--file={path}", _libpq_url(url)], check=True)
-    return path
+    with db.engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection, connection.begin():
+        # pg_dump reads the very snapshot that the counts are taken in, so they agree whatever is written meanwhile.
+        snapshot = connection.scalar(text("SELECT pg_export_snapshot()"))
+        rows, revision = _rows_and_revision(connection)
+        command = ["pg_dump", "--format=custom", "--no-owner", f"--snapshot={snapshot}", f"--file={path}"]
+        subprocess.run([*command, libpq_url(database_url())], check=True)
+    return path, rows, revision
 
 
 def _media_files():
+    """(path, name in the archive) of every uploaded file. Top-level names starting with a dot are a
+    restore's own working folders, not media."""
     root = current_app.config["MEDIA_ROOT"]
-    for folder, _, names in os.walk(root):
+    for folder, folders, names in os.walk(root):
+        if folder == root:
+            folders[:] = [f for f in folders if not f.startswith(".")]
+            names = [n for n in names if not n.startswith(".")]
         for name in names:
             full = os.path.join(folder, name)
-            yield full, os.path.join("media", os.path.relpath(full, root))
+            yield full, f"{MEDIA_DIR}/{os.path.relpath(full, root)}"
+
+
+class _HashingReader:
+    """A file that hashes what is read from it."""
+
+    def __init__(self, source):
+        self.source, self.digest = source, hashlib.sha256()
+
+    def read(self, size=-1):
+        chunk = self.source.read(size)
+        self.digest.update(chunk)
+        return chunk
+
+
+def _add_file(archive, path, name):
+    """Add the file at `path` as `name`, hashing exactly the bytes written; its {size, sha256}, or None
+    when it was deleted before it could be read."""
+    try:
+        with open(path, "rb") as source:
+            info = archive.gettarinfo(fileobj=source, arcname=name)
+            reader = _HashingReader(source)
+            archive.addfile(info, reader)
+    except FileNotFoundError:
+        return None
+    return {"size": info.size, "sha256": reader.digest.hexdigest()}
 
 
 def create_backup(archive_path, progress=lambda files: files):
-    """Write a backup archive to `archive_path`; `progress` wraps the list of media files (a progress bar)."""
-    manifest = {
-        "created_at": datetime.now(UTC).isoformat(),
-        "backend": _url().get_backend_name(),
-        "schema_revision": _schema_revision(),
-        "rows": row_counts(),
-    }
-    media = list(_media_files())
-    with tempfile.TemporaryDirectory() as workdir, tarfile.open(archive_path, "w:gz") as archive:
-        database_file = _dump_database(workdir)
-        manifest["media_files"] = len(media)
-        manifest_path = os.path.join(workdir, "manifest.json")
-        with open(manifest_path, "w") as fh:
-            json.dump(manifest, fh, indent=2)
-        archive.add(manifest_path, "manifest.json")
-        archive.add(database_file, os.path.basename(database_file))
-        for full, name in progress(media):
-            archive.add(full, name)
-    return manifest
-
-
-def _database_is_empty():
-    tables = inspect(db.engine).get_table_names()
-    user_tables = [t for t in tables if t != "alembic_version"]
-    return not user_tables or all(
-        db.session.scalar(select(func.count()).select_from(db.metadata.tables[t])) == 0
-        for t in user_tables
-        if t in db.metadata.tables
-    )
-
-
-def _restore_database(archive, manifest, workdir):
-    url = _url()
-    if manifest["backend"] != url.get_backend_name():
-        raise BackupError(
-            f"This backup is of a {manifest['backend']} database; this instance uses {url.get_backend_name()}."
-        )
-    db.session.remove()
-    db.engine.dispose()
-    if url.get_backend_name() == "sqlite":
-        archive.extract(SQLITE_NAME, workdir, filter="data")
-        for suffix in ("-wal", "-shm"):
-            if os.path.exists(url.database + suffix):
-                os.remove(url.database + suffix)
-        source = sqlite3.connect(os.path.join(workdir, SQLITE_NAME))
-        target = sqlite3.connect(url.database)
-        with target:
-            source.backup(target)
-        source.close()
-        target.close()
-        return
-    archive.extract(POSTGRES_NAME, workdir, filter="data")
-    subprocess.run(
-        [
-            "pg_restore",
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--single-transaction",
-            f"--dbname={_libpq_url(url)}",
-            os.path.join(workdir, POSTGRES_NAME),
-        ],
-        check=True,
-    )
-
-
-def restore_backup(archive_path, force=False, progress=lambda members: members):
-    """Restore an archive made by create_backup into this instance, which must be empty unless `force`."""
-    if not force and not _database_is_empty():
-        raise BackupError("This instance already has data. Restore into an empty one, or pass --force to replace it.")
-    with tempfile.TemporaryDirectory() as workdir, tarfile.open(archive_path, "r:gz") as archive:
-        manifest = json.load(archive.extractfile("manifest.json"))
-        _restore_database(archive, manifest, workdir)
-        media_root = current_app.config["MEDIA_ROOT"]
-        members = [m for m in archive.getmembers() if m.name.startswith("media/") and m.isfile()]
-        for member in progress(members):
-            member.name = os.path.relpath(member.name, "media")
-            archive.extract(member, media_root, filter="data")
+    """Write a backup archive to `archive_path`; `progress` wraps the list of media files (a progress bar).
+    The archive appears under its name only once complete."""
+    backend = database_url().get_backend_name()
+    partial = f"{archive_path}.partial"
+    with tempfile.TemporaryDirectory() as workdir:
+        dump = _dump_sqlite if backend == "sqlite" else _dump_postgres
+        database_file, rows, revision = dump(workdir)
+        media = list(_media_files())
+        with tarfile.open(partial, "w:gz") as archive:
+            files = {
+                os.path.basename(database_file): _add_file(archive, database_file, os.path.basename(database_file))
+            }
+            for full, name in progress(media):
+                if (added := _add_file(archive, full, name)) is not None:
+                    files[name] = added
+            manifest = {
+                "format": FORMAT,
+                "created_at": datetime.now(UTC).isoformat(),
+                "backend": backend,
+                "schema_revision": revision,
+                "rows": rows,
+                "media_files": len(files) - 1,
+                "files": files,
+            }
+            manifest_path = os.path.join(workdir, MANIFEST_NAME)
+            with open(manifest_path, "w") as fh:
+                json.dump(manifest, fh, indent=2)
+            archive.add(manifest_path, MANIFEST_NAME)
+    os.replace(partial, archive_path)
     return manifest

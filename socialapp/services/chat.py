@@ -12,10 +12,12 @@ from socialapp.models import User
 from socialapp.models.base import utcnow
 from socialapp.models.chat import Conversation, ConversationMember, Message
 from socialapp.realtime import online_users, publish
-from socialapp.services import notifications
+from socialapp.services import notifications, text
 from socialapp.services.visibility import is_blocked_between, visible_to
 
 MAX_MESSAGE_LENGTH = 2000
+EMPTY = "Write a message before sending."
+TOO_LONG = "Messages are limited to {limit:,} characters; this one has {length:,}."
 PAGE_SIZE = 30
 CATCH_UP_LIMIT = 200
 PRESENCE_SCAN_SIZE = 500
@@ -29,16 +31,6 @@ class ChatError(ValueError):
         super().__init__(message)
         self.message = message
         self.status = status
-
-
-def clean_body(body):
-    """The message text to store, or ChatError when it is empty or too long."""
-    body = (body or "").strip()
-    if not body:
-        raise ChatError("Write a message before sending.")
-    if len(body) > MAX_MESSAGE_LENGTH:
-        raise ChatError(f"Messages are limited to {MAX_MESSAGE_LENGTH:,} characters; this one has {len(body):,}.")
-    return body
 
 
 def chat_partner(viewer_id, user):
@@ -101,7 +93,7 @@ def send_message(sender, recipient, body):
     Raises ChatError (nothing saved) for an empty or oversized body, or a recipient one may not write to.
     """
     chat_partner(sender.id, recipient)
-    body = clean_body(body)
+    body = text.clean_text(body, MAX_MESSAGE_LENGTH, ChatError, EMPTY, TOO_LONG)
     sender_id, recipient_id = sender.id, recipient.id
     for attempt in range(2):
         try:

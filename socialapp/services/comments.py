@@ -8,12 +8,14 @@ from socialapp.extensions import db
 from socialapp.inputs import to_id
 from socialapp.models import Comment, Post, User
 from socialapp.models.base import utcnow
-from socialapp.services import notifications
+from socialapp.services import notifications, text
 from socialapp.services.posts import PostError, notify_mentions, visible_post
 from socialapp.services.visibility import is_blocked_between, visible_to
 
 MAX_LENGTH = 2000
 PAGE_SIZE = 50
+EMPTY = "Write a comment first."
+TOO_LONG = "Comments can be at most {limit:,} characters (this one has {length:,})."
 
 
 @dataclass
@@ -25,13 +27,8 @@ class Thread:
     replies: list = field(default_factory=list)
 
 
-def clean_body(body):
-    body = (body or "").replace("\r\n", "\n").strip()
-    if not body:
-        raise PostError("Write a comment first.")
-    if len(body) > MAX_LENGTH:
-        raise PostError(f"Comments can be at most {MAX_LENGTH:,} characters (this one has {len(body):,}).")
-    return body
+def _clean(body):
+    return text.clean_text(body, MAX_LENGTH, PostError, EMPTY, TOO_LONG)
 
 
 def _change_count(post_id, step):
@@ -56,7 +53,7 @@ def add_comment(user, post_id, body, parent_id=None):
             raise PostError("There is no such comment.", 404)
         if parent.parent_id:
             parent = db.session.get(Comment, parent.parent_id)
-    comment = Comment(post_id=post.id, author_id=user.id, parent_id=parent and parent.id, body=clean_body(body))
+    comment = Comment(post_id=post.id, author_id=user.id, parent_id=parent and parent.id, body=_clean(body))
     db.session.add(comment)
     db.session.flush()
     _change_count(post.id, +1)
@@ -73,7 +70,7 @@ def edit_comment(user, comment_id, body):
     comment, _ = visible_comment(user.id, comment_id)
     if comment.author_id != user.id:
         raise PostError("Only its author can edit a comment.", 403)
-    body = clean_body(body)
+    body = _clean(body)
     if body != comment.body:
         comment.body = body
         comment.edited_at = utcnow()

@@ -4,14 +4,14 @@ A page is one query for the posts with their authors, one for which of them the 
 for their pictures, however many posts, likes and comments there are.
 """
 
+from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from sqlalchemy import desc, literal, select, true, tuple_, union_all
+from sqlalchemy import desc, literal, select, true, union_all
 
 from socialapp.extensions import db
-from socialapp.inputs import to_id
 from socialapp.models import Follow, Like, Post, PostHashtag, PostImage, User
+from socialapp.services import paging
 from socialapp.services.visibility import visible_to
 
 PAGE_SIZE = 20
@@ -35,22 +35,6 @@ class PostView:
 class PostPage:
     items: list
     next_cursor: str | None = None
-
-
-def encode_cursor(created_at, row_id):
-    return f"{created_at.isoformat()}_{row_id}"
-
-
-def decode_cursor(cursor):
-    """(created_at, id) from a cursor string, or None when absent or malformed."""
-    try:
-        stamp, _, row_id = (cursor or "").rpartition("_")
-        created_at = datetime.fromisoformat(stamp)
-    except ValueError:
-        return None
-    row_id = to_id(row_id)
-    # Times are stored naive (UTC), and no row has an id beyond what PostgreSQL's integer holds.
-    return (created_at, row_id) if row_id and created_at.tzinfo is None else None
 
 
 def views(viewer_id, rows):
@@ -78,23 +62,16 @@ def post_view(viewer_id, post):
 
 
 def _newest_first(stmt, cursor, limit):
-    stmt = stmt.order_by(desc(Post.created_at), desc(Post.id)).limit(limit + 1)
-    position = decode_cursor(cursor)
-    if position:
-        # The plain comparison lets both databases start the index range at the cursor.
-        stmt = stmt.where(Post.created_at <= position[0], tuple_(Post.created_at, Post.id) < position)
-    return stmt
+    return paging.newest_first(stmt, Post.created_at, Post.id, cursor, limit)
 
 
 def _page(viewer_id, stmt, limit, cursor_of):
-    rows = db.session.execute(stmt).all()
-    page = rows[:limit]
-    next_cursor = cursor_of(page[-1][0]) if len(rows) > limit else None
+    page, next_cursor = paging.split(db.session.execute(stmt).all(), limit, lambda row: cursor_of(row[0]))
     return PostPage(views(viewer_id, page), next_cursor)
 
 
 def _by_time(post):
-    return encode_cursor(post.created_at, post.id)
+    return paging.encode(post.created_at, post.id)
 
 
 def _followed_authors(viewer_id):
@@ -142,7 +119,7 @@ def top_cursor(page):
 def has_newer(viewer, since):
     """Whether the viewer's home feed holds a post newer than the cursor `since` (any post when None)."""
     newest = home_feed(viewer, limit=1).items
-    position = decode_cursor(since)
+    position = paging.position(since)
     return bool(newest) and (position is None or (newest[0].post.created_at, newest[0].post.id) > position)
 
 
@@ -162,7 +139,6 @@ def tag_posts(viewer, tag, cursor=None, limit=PAGE_SIZE):
         .order_by(desc(PostHashtag.post_id))
         .limit(limit + 1)
     )
-    before = to_id(cursor)
-    if before:
-        stmt = stmt.where(PostHashtag.post_id < before)
+    with suppress(ValueError):  # no cursor, or a malformed one: the first page
+        stmt = stmt.where(PostHashtag.post_id < paging.row_id(cursor))
     return _page(viewer.id, stmt, limit, lambda post: str(post.id))

@@ -1,25 +1,15 @@
 """Notifications: created in the same transaction as their cause, pushed to the bell after commit."""
 
-from flask import url_for
 from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.orm import Session
 
 from socialapp.extensions import db
 from socialapp.models import Notification, User
 from socialapp.models.base import utcnow
+from socialapp.services import paging
 from socialapp.services.visibility import is_blocked_between, visible_to
 
-KINDS = {
-    "follow": "started following you",
-    "like": "liked your post",
-    "comment": "commented on your post",
-    "reply": "replied to your comment",
-    "mention": "mentioned you",
-    "message": "sent you a message",
-}
 PAGE_SIZE = 20
-# subject_type -> function(notification, actor) -> URL of the cause; areas add theirs.
-LINKS = {}
 _PENDING = "notifications_to_push"
 
 
@@ -120,8 +110,7 @@ def page(user_id, before=None, limit=PAGE_SIZE):
     )
     if before:
         stmt = stmt.where(Notification.id < before)
-    rows = db.session.execute(stmt).all()
-    return rows[:limit], rows[limit - 1][0].id if len(rows) > limit else None
+    return paging.split(db.session.execute(stmt).all(), limit, lambda row: row[0].id)
 
 
 def mark_read(user_id, notification_id):
@@ -153,18 +142,3 @@ def mark_all_read(user_id):
     if result.rowcount:
         _push_after_commit(user_id)
     db.session.commit()
-
-
-def describe(notification):
-    return KINDS.get(notification.kind, "did something")
-
-
-def link_for(notification, actor):
-    """Where a notification leads: its cause when its area says so, else the person who acted."""
-    link = LINKS.get(notification.subject_type)
-    if link:
-        return link(notification, actor)
-    return url_for("profiles.show", username=actor.username)
-
-
-LINKS["conversation"] = lambda notification, actor: url_for("chat.conversation", username=actor.username)

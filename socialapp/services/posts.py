@@ -2,7 +2,7 @@
 
 from contextlib import contextmanager
 
-from sqlalchemy import delete, desc, func, insert, select, tuple_, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from socialapp import realtime
@@ -10,8 +10,7 @@ from socialapp.extensions import db
 from socialapp.inputs import to_id
 from socialapp.models import Comment, Follow, Like, Post, PostHashtag, PostImage, User
 from socialapp.models.base import utcnow
-from socialapp.services import images, notifications, text
-from socialapp.services.feed import decode_cursor
+from socialapp.services import images, notifications, paging, text
 from socialapp.services.visibility import is_blocked_between, visible_to
 from socialapp.signals import account_deleting
 
@@ -19,6 +18,8 @@ MAX_LENGTH = 5000
 MAX_IMAGES = 4
 IMAGE_VARIANTS = {"large": (1600, 1600, False), "thumb": (400, 400, True)}
 LIKERS_PAGE_SIZE = 30
+EMPTY = "Write something, or add a picture."
+TOO_LONG = "Posts can be at most {limit:,} characters (this one has {length:,})."
 
 
 class PostError(ValueError):
@@ -48,16 +49,6 @@ def own_post(user, post_id):
     if post.author_id != user.id:
         raise PostError("Only its author can change a post.", 403)
     return post
-
-
-def clean_body(body, allow_empty=False):
-    """The text trimmed of surrounding space, or PostError when empty or too long."""
-    body = (body or "").replace("\r\n", "\n").strip()
-    if not body and not allow_empty:
-        raise PostError("Write something, or add a picture.")
-    if len(body) > MAX_LENGTH:
-        raise PostError(f"Posts can be at most {MAX_LENGTH:,} characters (this one has {len(body):,}).")
-    return body
 
 
 def _store_images(author_id, uploads):
@@ -109,9 +100,9 @@ def notify_mentions(author_id, body, subject_type, subject_id, skip=()):
 
 def create_post(author, body, uploads=()):
     """Publish a post by `author` with up to MAX_IMAGES pictures. PostError when refused; nothing is kept then."""
-    body = clean_body(body, allow_empty=True)
+    body = text.clean_text(body, MAX_LENGTH, PostError, EMPTY, TOO_LONG, allow_empty=True)
     if not body and not any(getattr(u, "filename", "") for u in uploads or ()):
-        raise PostError("Write something, or add a picture.")
+        raise PostError(EMPTY)
     keys = _store_images(author.id, uploads or ())
     with _files_kept_on_commit(author.id, keys):
         post = Post(author_id=author.id, body=body)
@@ -149,7 +140,7 @@ def edit_post(user, post_id, body, remove_image_ids=(), uploads=()):
     uploads = [upload for upload in uploads or () if getattr(upload, "filename", "")]
     if len(kept) + len(uploads) > MAX_IMAGES:
         raise PostError(f"A post can have at most {MAX_IMAGES} pictures; it would have {len(kept) + len(uploads)}.")
-    body = clean_body(body, allow_empty=bool(kept or uploads))
+    body = text.clean_text(body, MAX_LENGTH, PostError, EMPTY, TOO_LONG, allow_empty=bool(kept or uploads))
     keys = _store_images(user.id, uploads)
     removed_keys = [image.key for image in removed]
     with _files_kept_on_commit(user.id, keys):
@@ -217,10 +208,6 @@ def unlike(user, post_id):
     return post
 
 
-def encode_like_cursor(created_at, user_id):
-    return f"{created_at.isoformat()}_{user_id}"
-
-
 def likers_page(viewer, post_id, cursor=None, limit=LIKERS_PAGE_SIZE):
     """(post, users, next_cursor): who liked a post, newest first, hiding people in a block with the viewer."""
     post = visible_post(viewer.id, post_id)
@@ -228,16 +215,12 @@ def likers_page(viewer, post_id, cursor=None, limit=LIKERS_PAGE_SIZE):
         select(User, Like.created_at)
         .join(Like, Like.user_id == User.id)
         .where(Like.post_id == post.id, visible_to(viewer.id, User.id))
-        .order_by(desc(Like.created_at), desc(Like.user_id))
-        .limit(limit + 1)
     )
-    position = decode_cursor(cursor)
-    if position:
-        stmt = stmt.where(Like.created_at <= position[0], tuple_(Like.created_at, Like.user_id) < position)
-    rows = db.session.execute(stmt).all()
-    page = rows[:limit]
-    next_cursor = encode_like_cursor(page[-1][1], page[-1][0].id) if len(rows) > limit else None
-    return post, [row[0] for row in page], next_cursor
+    stmt = paging.newest_first(stmt, Like.created_at, Like.user_id, cursor, limit)
+    page, next_cursor = paging.split(
+        db.session.execute(stmt).all(), limit, lambda row: paging.encode(row[1], row[0].id)
+    )
+    return post, [user for user, _ in page], next_cursor
 
 
 @account_deleting.connect

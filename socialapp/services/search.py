@@ -8,7 +8,6 @@ last also as a prefix. The index itself, one function per database, is in search
 import re
 from dataclasses import dataclass
 
-from markupsafe import Markup
 from sqlalchemy import desc, func, select
 
 from socialapp.extensions import db
@@ -195,35 +194,3 @@ def suggestions(viewer, query, limit=5):
     people = [] if query.startswith("#") else social.search_people(viewer, query, limit)
     tags = [] if query.startswith("@") else search_hashtags(viewer, query, limit=limit).tags
     return Suggestions(people, tags)
-
-
-# In HTML that is already escaped: a tag, an entity, or a word. Only words are ever wrapped.
-HTML_TOKEN_RE = re.compile(r"<[^>]*>|&#?\w+;|[^\W_]+")
-POST_BODY_RE = re.compile(r'(<div class="post-body">)(.*?)(</div>)', re.S)
-
-
-def highlight(html, terms):
-    """Escaped HTML (Markup) with the words that match `terms` wrapped in <mark>.
-
-    It works on the escaped text, never the raw one, and leaves tags and entities alone, so the only
-    markup it adds is <mark> around letters and digits.
-    """
-    html = Markup(html)
-    if not terms:
-        return html
-    matches = terms.matcher()
-
-    def mark(match):
-        token = match.group(0)
-        if token[0] not in "<&" and matches(token):
-            return f"<mark>{token}</mark>"
-        return token
-
-    return Markup(HTML_TOKEN_RE.sub(mark, str(html)))
-
-
-def highlight_post_body(card, terms):
-    """A rendered post card (posts/_post.html) with the matching words of its text, and only its text, marked."""
-    return Markup(
-        POST_BODY_RE.sub(lambda m: m.group(1) + str(highlight(m.group(2), terms)) + m.group(3), str(card), count=1)
-    )

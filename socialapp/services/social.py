@@ -7,13 +7,12 @@ forbidden (403): the one blocked cannot tell a block from a deleted account.
 import time
 
 from flask import current_app
-from sqlalchemy import and_, delete, desc, func, or_, select, true, tuple_, update
+from sqlalchemy import and_, delete, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from socialapp.extensions import db
 from socialapp.models import Block, Follow, User
-from socialapp.services import notifications
-from socialapp.services.feed import decode_cursor  # the same (time, id) cursors
+from socialapp.services import notifications, paging
 from socialapp.services.text import after_prefix
 from socialapp.services.visibility import blocks, hidden_user_ids, is_blocked_between, visible_to
 from socialapp.signals import account_deleting
@@ -134,11 +133,6 @@ def following_ids(viewer_id, user_ids):
     return set(db.session.scalars(stmt))
 
 
-def encode_cursor(created_at, user_id):
-    """The keyset cursor of a list row: the follow's time and the other person's id."""
-    return f"{created_at.isoformat()}_{user_id}"
-
-
 def _follow_list(viewer, user, direction, cursor, limit):
     if direction == "followers":
         other_col, own_col = Follow.follower_id, Follow.followed_id
@@ -148,16 +142,13 @@ def _follow_list(viewer, user, direction, cursor, limit):
         select(User, Follow.created_at)
         .join(Follow, other_col == User.id)
         .where(own_col == user.id, visible_to(viewer.id, User.id))
-        .order_by(desc(Follow.created_at), desc(other_col))
-        .limit(limit + 1)
     )
-    position = decode_cursor(cursor)
-    if position:
-        stmt = stmt.where(tuple_(Follow.created_at, other_col) < position)
-    rows = db.session.execute(stmt).all()
-    page = rows[:limit]
-    next_cursor = encode_cursor(page[-1][1], page[-1][0].id) if len(rows) > limit else None
-    return [row[0] for row in page], next_cursor
+    # The cursor is the follow's time and the other person's id.
+    stmt = paging.newest_first(stmt, Follow.created_at, other_col, cursor, limit)
+    page, next_cursor = paging.split(
+        db.session.execute(stmt).all(), limit, lambda row: paging.encode(row[1], row[0].id)
+    )
+    return [user for user, _ in page], next_cursor
 
 
 def followers_page(viewer, user, cursor=None, limit=PAGE_SIZE):

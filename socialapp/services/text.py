@@ -1,17 +1,8 @@
-"""#hashtags and @mentions in what people write: found, and turned into links safely.
-
-The text is cut into plain pieces and tag or mention pieces; every piece goes through markupsafe's
-escape, and only the link markup around escaped values is ours. Cutting before escaping means an
-escaped quote such as `&#39;` can never be mistaken for a hashtag.
-
-An @mention becomes a link to /u/<name> whether or not that person exists: checking would cost a
-query per page, and the profile page answers 404 for an unknown name (or someone in a block).
+"""What people write: #hashtags and @mentions found in it (the `linkify` filter in socialapp.templating
+shows them as links).
 """
 
 import re
-
-from flask import url_for
-from markupsafe import Markup, escape
 
 MAX_TAG_LENGTH = 50
 MAX_TAGS_PER_POST = 30
@@ -40,22 +31,18 @@ def mentions(text):
     return found
 
 
-def linkify(text):
-    """`text` as safe HTML, with #hashtags linked to their page and @mentions to the profile."""
-    text = text or ""
-    parts = []
-    position = 0
-    for match in TOKEN_RE.finditer(text):
-        parts.append(escape(text[position : match.start()]))
-        if match.group("tag"):
-            url = url_for("posts.tag", tag=match.group("tag").lower())
-            parts.append(Markup('<a href="{}" class="hashtag">{}</a>').format(url, match.group(0)))
-        else:
-            url = url_for("profiles.show", username=match.group("mention"))
-            parts.append(Markup('<a href="{}" class="mention">{}</a>').format(url, match.group(0)))
-        position = match.end()
-    parts.append(escape(text[position:]))
-    return Markup("").join(parts)
+def clean_text(text, max_length, error, empty, too_long, allow_empty=False):
+    """What someone wrote (a post, a comment, a message) as it is kept: line ends as "\\n", no surrounding space.
+
+    Refused with `error(message)`: `empty` when nothing is left (unless `allow_empty`), `too_long` when
+    it has more than `max_length` characters; `too_long` may name {limit} and {length}.
+    """
+    text = (text or "").replace("\r\n", "\n").strip()
+    if not text and not allow_empty:
+        raise error(empty)
+    if len(text) > max_length:
+        raise error(too_long.format(limit=max_length, length=len(text)))
+    return text
 
 
 def after_prefix(prefix):

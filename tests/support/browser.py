@@ -127,11 +127,13 @@ def session_cookie(app, user_id):
     """The Cookie header of a browser logged in as `user_id` on `app`."""
     from socialapp.extensions import db
     from socialapp.models import User
+    from socialapp.services.sessions import start_session
 
     client = app.test_client()
     with app.app_context(), client.session_transaction() as session:
-        session["_user_id"] = db.session.get(User, user_id).get_id()
-    return f"session={client.get_cookie('session').value}"
+        session["_user_id"] = start_session(db.session.get(User, user_id)).get_id()
+    domain = app.config["SERVER_NAME"] or "localhost"  # where the test client keeps the cookie
+    return f"session={client.get_cookie('session', domain=domain).value}"
 
 
 def log_in(page, server, login, password=None):

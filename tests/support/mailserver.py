@@ -34,15 +34,38 @@ def _free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def smtp_server():
-    """(host, port, inbox) of a running SMTP server."""
-    from aiosmtpd.controller import Controller
+class MailServer:
+    """An SMTP server on a fixed loopback port that a test can stop and start again, as a mail host goes
+    down and comes back."""
 
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
+    def __init__(self):
+        self.host, self.port, self.inbox = "127.0.0.1", _free_port(), Inbox()
+        self._controller = None
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+
+        self._controller = Controller(self.inbox, hostname=self.host, port=self.port)
+        self._controller.start()
+
+    def stop(self):
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+@pytest.fixture
+def mail_server():
+    """A running MailServer."""
+    server = MailServer()
+    server.start()
     try:
-        yield controller.hostname, controller.port, inbox
+        yield server
     finally:
-        controller.stop()
+        server.stop()
+
+
+@pytest.fixture
+def smtp_server(mail_server):
+    """(host, port, inbox) of a running SMTP server."""
+    return mail_server.host, mail_server.port, mail_server.inbox

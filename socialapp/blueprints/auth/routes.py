@@ -1,18 +1,30 @@
 """Registration, email verification, log in and out, passwords, email change, deletion."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from socialapp.blueprints.auth import forms
 from socialapp.blueprints.main.routes import safe_next
 from socialapp.extensions import limiter
-from socialapp.services import accounts
+from socialapp.services import accounts, sessions
 from socialapp.services.accounts import AccountError, NotVerified
 
 bp = Blueprint("auth", __name__)
 
 ACCOUNT_LIMIT = "10 per minute; 100 per hour"
 MAIL_LIMIT = "5 per minute; 20 per hour"
+# Failed logins per account, from any number of addresses: guessing one person's password from many
+# machines stays slow, and a person who gets it right is never held back.
+ACCOUNT_LOGIN_LIMIT = "10 per 15 minutes; 50 per day"
+
+
+def submitted_login():
+    """The rate-limit key of a login attempt: the username or address typed, as the account is found by it."""
+    return "login:" + (request.form.get("login") or "").strip().lower()
+
+
+def login_failed(response):
+    return response.status_code == 401
 
 
 def form_error(form, error):
@@ -33,14 +45,21 @@ def register():
     form = forms.RegisterForm()
     status = 200
     if form.validate_on_submit():
+        # Only the browser holding this may be logged in by the verification link.
+        session["signup"] = accounts.new_browser_secret()
         try:
-            user = accounts.register(
-                form.first_name.data, form.last_name.data, form.username.data, form.email.data, form.password.data
+            email = accounts.register(
+                form.first_name.data,
+                form.last_name.data,
+                form.username.data,
+                form.email.data,
+                form.password.data,
+                browser=session["signup"],
             )
         except AccountError as error:
             status = form_error(form, error)
         else:
-            return render_template("auth/check_email.html", email=user.email)
+            return render_template("auth/check_email.html", email=email)
     elif form.is_submitted():
         status = 422
     return render_template("auth/register.html", form=form), status
@@ -48,11 +67,15 @@ def register():
 
 @bp.get("/verify/<token>")
 def verify(token):
-    user = accounts.verify_email(token)
+    user, same_browser = accounts.verify_email(token, session.get("signup"))
     if user is None:
         flash("That confirmation link is invalid, expired or already used. Log in, or ask for a new one.", "error")
         return redirect(url_for("auth.resend"))
-    login_user(user)
+    if not same_browser:
+        flash("Your email address is confirmed. Log in to continue.", "success")
+        return redirect(url_for("auth.login", next=url_for("profiles.setup")))
+    session.pop("signup", None)
+    login_user(sessions.start_session(user))
     flash("Your email address is confirmed. Welcome!", "success")
     return redirect(url_for("profiles.setup"))
 
@@ -62,13 +85,14 @@ def verify(token):
 def resend():
     form = forms.EmailOnlyForm(email=request.args.get("email", ""))
     if form.validate_on_submit():
-        accounts.resend_verification(form.email.data)
+        accounts.resend_verification(form.email.data, session.get("signup"))
         return render_template("auth/check_email.html", email=form.email.data)
     return render_template("auth/resend.html", form=form), 422 if form.is_submitted() else 200
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(ACCOUNT_LIMIT, methods=["POST"])
+@limiter.limit(ACCOUNT_LOGIN_LIMIT, methods=["POST"], key_func=submitted_login, deduct_when=login_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -84,7 +108,7 @@ def login():
             status = 403
         else:
             if user is not None:
-                login_user(user, remember=form.remember.data)
+                login_user(sessions.start_session(user), remember=form.remember.data)
                 return redirect(safe_next(request.args.get("next")))
             form.form_errors.append("The username, email or password is not right.")
             status = 401
@@ -95,6 +119,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        sessions.end_session(current_user)  # the cookies, copied or not, name a login that no longer exists
     logout_user()
     flash("You are logged out.", "success")
     return redirect(url_for("main.index"))
@@ -158,7 +184,6 @@ def change_password():
         accounts.change_password(current_user, form.current_password.data, form.new_password.data)
     except AccountError as error:
         return render_settings(form_error(form, error), password_form=form)
-    login_user(current_user._get_current_object())  # the session token changed: keep this session, drop the others
     flash("Your password is changed. Other sessions are logged out.", "success")
     return redirect(url_for("auth.settings"))
 

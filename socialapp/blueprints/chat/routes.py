@@ -23,12 +23,6 @@ def chat_unread_count():
     return chat.unread_total(current_user.id)
 
 
-@bp.app_template_global()
-def chat_seen(member):
-    """True when the other member has read the viewer's newest message."""
-    return chat.seen_by_other(member)
-
-
 @bp.context_processor
 def chat_context():
     return {"viewer": current_user, "push": False, "page_size": chat.PAGE_SIZE}
@@ -78,23 +72,24 @@ def conversations():
 @bp.get("/<username>")
 @login_required
 def conversation(username):
-    return _conversation_page(partner_or_abort(username), before=id_arg("before"))
+    other = partner_or_abort(username)
+    return conversation_page(other, chat.membership(current_user.id, other.id), id_arg("before"))
 
 
-def _conversation_page(other, before=None, body="", error=None):
-    """The conversation page: the newest messages (or those before `before`), and the composer."""
-    member = chat.membership(current_user.id, other.id)
+def conversation_page(other, member, before=None, body="", error=None):
+    """The conversation with `other`: a page of messages (the newest unless `before`), their presence,
+    "Seen", and the composer holding `body` and `error`. The newest page reports itself read once shown
+    (an htmx POST, or a button without scripts): showing it marks nothing."""
     messages, more = chat.history(member.conversation_id, before_id=before) if member else ([], False)
     return render_template(
         "chat/conversation.html",
         other=other,
-        member=member,
         messages=messages,
         more=more,
         online=chat.online_ids([other.id]),
+        seen=chat.seen_by_other(member),
         body=body,
         error=error,
-        # The newest page reports itself read once shown (an htmx POST, or a button without scripts).
         unread_upto=chat.unread_upto(member, messages) if before is None else None,
     )
 
@@ -108,10 +103,8 @@ def messages(username):
     after = id_arg("after", low=0)
     if after is not None:
         found = chat.messages_after(member.conversation_id, after) if member else []
-        upto = chat.unread_upto(member, found)
-        return render_template(
-            "chat/_caught_up.html", other=other, member=member, messages=found, after=after, upto=upto
-        )
+        upto, seen = chat.unread_upto(member, found), chat.seen_by_other(member)
+        return render_template("chat/_caught_up.html", other=other, messages=found, after=after, seen=seen, upto=upto)
     if member is None:
         return render_template("chat/_older.html", other=other, messages=[], more=False)
     older, more = chat.history(member.conversation_id, before_id=id_arg("before"))
@@ -139,7 +132,7 @@ def _composer_error(other, body, error):
     """The form again with what was typed and why it was refused (422), as a fragment or a page."""
     if is_htmx():
         return render_template("chat/_composer.html", other=other, body=body, error=error), 422
-    return _conversation_page(other, body=body, error=error), 422
+    return conversation_page(other, chat.membership(current_user.id, other.id), body=body, error=error), 422
 
 
 @bp.post("/<username>/read")

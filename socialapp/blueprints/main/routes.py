@@ -6,9 +6,11 @@ from flask import Blueprint, jsonify, redirect, render_template, request, url_fo
 from flask_login import current_user
 
 from socialapp.services import health as health_checks
+from socialapp.services import social
 from socialapp.web import THEMES
 
 bp = Blueprint("main", __name__)
+SUGGESTIONS_SHOWN = 5  # in the home page's "Who to follow" box
 
 
 def safe_next(target, default="main.index"):
@@ -25,7 +27,11 @@ def index():
         return render_template("main/landing.html")
     from socialapp.blueprints.posts.routes import home_context
 
-    return render_template("main/home.html", **home_context(request.args.get("cursor")))
+    return render_template(
+        "main/home.html",
+        suggested=social.suggestions_box(current_user, SUGGESTIONS_SHOWN),
+        **home_context(request.args.get("cursor")),
+    )
 
 
 @bp.get("/healthz")

@@ -11,6 +11,31 @@ from socialapp.web import is_htmx
 bp = Blueprint("notifications", __name__)
 MENU_SIZE = 8  # the header's menu shows the latest few; the page has them all
 
+# What a notification says after its actor's name, by kind.
+DESCRIPTIONS = {
+    "follow": "started following you",
+    "like": "liked your post",
+    "comment": "commented on your post",
+    "reply": "replied to your comment",
+    "mention": "mentioned you",
+    "message": "sent you a message",
+}
+# Where a notification leads, by the type of its subject: its cause. Without a subject, the actor's profile.
+LINKS = {
+    "post": lambda notification, actor: url_for("posts.show", post_id=notification.subject_id),
+    "comment": lambda notification, actor: url_for("posts.comment", comment_id=notification.subject_id),
+    "conversation": lambda notification, actor: url_for("chat.conversation", username=actor.username),
+}
+
+
+def describe_notification(notification):
+    return DESCRIPTIONS.get(notification.kind, "did something")
+
+
+def notification_link(notification, actor):
+    link = LINKS.get(notification.subject_type)
+    return link(notification, actor) if link else url_for("profiles.show", username=actor.username)
+
 
 @bp.app_context_processor
 def bell_helpers():
@@ -19,8 +44,8 @@ def bell_helpers():
 
     return {
         "unread_notifications": unread_notifications,
-        "describe_notification": notifications.describe,
-        "notification_link": notifications.link_for,
+        "describe_notification": describe_notification,
+        "notification_link": notification_link,
     }
 
 

@@ -5,31 +5,16 @@ from flask_login import current_user, login_required
 
 from socialapp.blueprints.main.routes import safe_next
 from socialapp.extensions import per_account
-from socialapp.services import accounts, feed, posts, social, text
-from socialapp.services.notifications import LINKS
+from socialapp.services import accounts, feed, posts, social
 from socialapp.services.visibility import is_blocked_between
 from socialapp.web import is_htmx
 
 bp = Blueprint("posts", __name__)
 
-LINKS["post"] = lambda notification, actor: url_for("posts.show", post_id=notification.subject_id)
-LINKS["comment"] = lambda notification, actor: url_for("posts.comment", comment_id=notification.subject_id)
-
-
-@bp.app_template_filter("linkify")
-def linkify_filter(value):
-    return text.linkify(value)
-
 
 @bp.app_context_processor
 def post_helpers():
-    def profile_posts(user):
-        """The first page of `user`'s posts for their profile page."""
-        if not current_user.is_authenticated:
-            return None
-        return page_context(feed.user_posts(current_user, user), "posts.user_posts", username=user.username)
-
-    return {"profile_posts": profile_posts, "post_max_length": posts.MAX_LENGTH, "top_cursor": feed.top_cursor}
+    return {"post_max_length": posts.MAX_LENGTH, "top_cursor": feed.top_cursor}
 
 
 def run(action, *args):

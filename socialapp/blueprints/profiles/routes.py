@@ -5,8 +5,9 @@ import os
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
+from socialapp.blueprints.posts.routes import page_context
 from socialapp.blueprints.profiles.forms import ProfileForm
-from socialapp.services import accounts, images, profiles, social
+from socialapp.services import accounts, feed, images, profiles, social
 from socialapp.services.visibility import is_blocked_between
 
 bp = Blueprint("profiles", __name__)
@@ -27,12 +28,14 @@ def visible_user_or_404(username):
 @bp.get("/u/<username>")
 @login_required
 def show(username):
+    """The profile with the first page of the person's posts, and whether the viewer follows them."""
     user = visible_user_or_404(username)
     return render_template(
         "profiles/show.html",
         user=user,
         country_name=profiles.country_name(user.country),
-        following_ids=social.following_ids(current_user.id, [user.id]),
+        following=social.is_following(current_user.id, user.id),
+        **page_context(feed.user_posts(current_user, user), "posts.user_posts", username=user.username),
     )
 
 

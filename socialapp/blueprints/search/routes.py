@@ -11,11 +11,6 @@ bp = Blueprint("search", __name__)
 PARTIALS = {"posts": "search/_posts_page.html", "people": "social/_people_page.html", "tags": "search/_tags_page.html"}
 
 
-@bp.app_template_filter("highlight_post_body")
-def highlight_post_body_filter(card, terms):
-    return search.highlight_post_body(card, terms)
-
-
 def default_tab(query):
     if query.startswith("@"):
         return "people"

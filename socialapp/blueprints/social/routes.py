@@ -13,17 +13,6 @@ from socialapp.web import is_htmx
 bp = Blueprint("social", __name__)
 
 
-@bp.app_context_processor
-def people_helpers():
-    def suggested_people(limit):
-        return social.suggestions_box(current_user, limit) if current_user.is_authenticated else []
-
-    def viewer_follows(user_id):
-        return current_user.is_authenticated and social.is_following(current_user.id, user_id)
-
-    return {"suggested_people": suggested_people, "viewer_follows": viewer_follows}
-
-
 def target_user(username, block_action=None):
     """The user a graph action is about; 404 when unknown or hidden by a block.
 
