@@ -28,9 +28,9 @@ FIELD_VALUES = {
     "negative": ["-1"],
     "long": ["x" * 6000],
     "unicode": ["Zoë ½ 12² ١٢٣ \u202e🙂 \ud7ff"],
-    "list": ["", "0", "9" * 40],  # empty for whatever reads one value; zero and past 64 bits in a list
+    # A list: a dotted cursor (comments, search) for whatever reads one value; zero and past 64 bits too.
+    "list": ["2147483648.2147483648", "0", "9" * 40],
     "time cursor": ["2024-01-01T00:00:00+05:00_2147483648"],  # a zone where times are naive, and a huge id
-    "dotted cursor": ["2147483648.2147483648"],
 }
 # And in the path: numbers for <int:...> (which only a route's own converter sees), text for the rest.
 PATH_VALUES = [(str(2**31), "a\x00b"), ("0" + "9" * 40, "Zoë🙂" * 600)]
