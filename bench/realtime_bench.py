@@ -165,6 +165,7 @@ def start_gunicorn(args, url, redis_url, port):
         "REALTIME_PREFIX": f"bench-{uuid.uuid4().hex[:8]}",
         "SECRET_KEY": CHAT_SECRET,
         "RATELIMIT_ENABLED": "0",
+        "WS_MAX_SOCKETS_PER_USER": str(max(20, args.tabs)),  # --tabs may ask for more than the default cap
         "LOG_LEVEL": "WARNING",
         "BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": str(args.workers),

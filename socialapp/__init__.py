@@ -37,8 +37,6 @@ def create_app(config=None):
     login_manager.init_app(app)
     mail.init_app(app)
     mail_service.init_app(app)
-    from socialapp.realtime import endpoint  # noqa: F401  (the /ws route, before sock binds its blueprint)
-
     sock.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -52,9 +50,19 @@ def create_app(config=None):
     register_web(app)
     templating.init_app(app)
     register_blueprints(app)
-    realtime.init_app(app)
+    realtime.init_app(app, _live_areas())
     register_commands(app)
     return app
+
+
+def _live_areas():
+    """What each area pushes and handles on sockets (renderers, handlers), from its live.py."""
+    from socialapp.blueprints.chat import live as chat
+    from socialapp.blueprints.meetings import live as meetings
+    from socialapp.blueprints.notifications import live as notifications
+    from socialapp.blueprints.posts import live as posts
+
+    return [chat.live, meetings.live, notifications.live, posts.live]
 
 
 @event.listens_for(Engine, "connect")

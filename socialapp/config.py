@@ -69,6 +69,12 @@ def from_environment(instance_path):
         "REDIS_MAX_CONNECTIONS": int(os.environ.get("REDIS_MAX_CONNECTIONS", "50")),
         # flask-sock: a ping every 25 s keeps idle sockets open through proxies.
         "SOCK_SERVER_OPTIONS": {"ping_interval": 25},
+        # Sockets one user may keep open on all workers together (one per tab), and may open per account.
+        "WS_MAX_SOCKETS_PER_USER": int(os.environ.get("WS_MAX_SOCKETS_PER_USER", "20")),
+        "WS_OPEN_RATE_LIMIT": os.environ.get("WS_OPEN_RATE_LIMIT", "60 per minute"),
+        # The longest message a page may send on its socket; a meeting's offer with many candidates is a
+        # few KB. A longer one closes the socket (1009) before the rest is read.
+        "WS_MAX_MESSAGE_BYTES": int(os.environ.get("WS_MAX_MESSAGE_BYTES", str(64 * 1024))),
         # Mail: with no MAIL_SERVER, messages go to the console and to instance/outbox/.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
@@ -106,6 +112,9 @@ def from_environment(instance_path):
         "COMMENT_RATE_LIMIT": os.environ.get("COMMENT_RATE_LIMIT", "20 per minute; 500 per day"),
         "CHAT_MESSAGE_RATE_LIMIT": os.environ.get("CHAT_MESSAGE_RATE_LIMIT", "30 per 10 seconds; 1000 per hour"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # With Redis unreachable, limits are counted in the process's memory instead of failing requests.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 
 from tests.support.services import CI, postgres_admin_url, postgres_available, redis_available
 
-pytest_plugins = ["tests.support.browser", "tests.support.mailserver"]
+pytest_plugins = ["tests.support.browser", "tests.support.mailserver", "tests.support.redis_server"]
 
 
 def pytest_sessionstart(session):

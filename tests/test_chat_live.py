@@ -22,22 +22,25 @@ def bob(make_user):
 
 
 @pytest.fixture
-def published(monkeypatch):
-    """Every event chat publishes, as (user id, kind, ids), with whether its write was committed."""
+def published(app, monkeypatch):
+    """Every chat event the app publishes, as (user id, kind, ids), with whether its write was committed."""
     from socialapp.extensions import db
 
     events = []
 
-    def record(user_ids, kind, **ids):
+    def record(channel, event):
+        kind, ids = event["kind"], {k: v for k, v in event.items() if k != "kind"}
+        if not kind.startswith("chat_"):
+            return
         committed = True
         if "message_id" in ids:
             # Another connection sees only what is committed.
             with db.engine.connect() as conn:
                 stmt = select(Message.id).where(Message.id == ids["message_id"])
                 committed = conn.execute(stmt).first() is not None
-        events.extend((user_id, kind, ids, committed) for user_id in user_ids)
+        events.append((int(channel.removeprefix("user:")), kind, ids, committed))
 
-    monkeypatch.setattr(chat, "_publish", record)
+    monkeypatch.setattr(app.extensions["realtime"], "publish", record)
     return events
 
 

@@ -132,11 +132,13 @@ def test_the_menu_shows_the_latest_and_marks_all_read_with_the_bell(client, db, 
     assert notifications.unread_count(ada.id) == 0
 
 
-def test_marking_read_pushes_the_new_count_to_the_users_other_tabs(client, db, make_user, login, monkeypatch):
-    from socialapp import realtime
-
+def test_marking_read_pushes_the_new_count_to_the_users_other_tabs(app, client, db, make_user, login, monkeypatch):
     pushed = []
-    monkeypatch.setattr(realtime, "publish", lambda user_id, kind, **ids: pushed.append((user_id, kind)))
+    monkeypatch.setattr(
+        app.extensions["realtime"],
+        "publish",
+        lambda channel, event: pushed.append((int(channel.removeprefix("user:")), event["kind"])),
+    )
     ada, bob = make_user("ada"), make_user("bob")
     social.follow(bob, ada)
     pushed.clear()

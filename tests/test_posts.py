@@ -360,14 +360,18 @@ def test_account_deletion_takes_likes_off_other_peoples_counts(db, alice, bob):
 
 
 def test_a_new_post_is_announced_to_the_authors_online_followers(app, alice, bob, make_user, monkeypatch):
-    from socialapp import realtime
-
     carol = make_user("carol")
     for follower in (bob, carol):
         social.follow(follower, alice)
-    app.extensions["realtime"].presence.mark(bob.id, 1)  # bob has a page open; carol has none
+    hub = app.extensions["realtime"]
+    hub.presence.mark(bob.id, 1)  # bob has a page open; carol has none
     published = []
-    monkeypatch.setattr(realtime, "publish", lambda user_id, kind, **ids: published.append((user_id, kind, ids)))
+
+    def record(channel, event):
+        ids = {k: v for k, v in event.items() if k != "kind"}
+        published.append((int(channel.removeprefix("user:")), event["kind"], ids))
+
+    monkeypatch.setattr(hub, "publish", record)
     post = write(alice, "news")
     assert published == [(bob.id, "new_post", {"post_id": post.id})]
 

@@ -10,7 +10,18 @@ from socialapp import realtime
 from tests.support.browser import session_cookie
 from tests.support.services import redis_test_url
 
-realtime.register_renderer("test_ping", lambda viewer, event: f'<p id="ping">{viewer}:{event["n"]}</p>')
+pings = realtime.Live("tests")
+
+
+@pings.renderer("test_ping")
+def ping_fragment(viewer, event):
+    return f'<p id="ping">{viewer}:{event["n"]}</p>'
+
+
+def hear_pings(*servers):
+    """Make the apps behind `servers` render the tests' "test_ping" events."""
+    for server in servers:
+        server.app.extensions["realtime"].register(pings)
 
 
 def connect(server, cookie=None, origin=None, path="/ws", headers=None):
@@ -50,6 +61,7 @@ def publish_until_received(app, ws, user_id, n, timeout=10):
 def test_a_logged_in_socket_gets_ready_then_its_user_events(live_server):
     ada, _, _ = live_server.make_user("ada")
     bob, _, _ = live_server.make_user("bob")
+    hear_pings(live_server)
     ws = connect(live_server, session_cookie(live_server.app, ada))
     assert json.loads(ws.receive(timeout=5)) == {"ready": True}
     publish(live_server.app, bob, 1)  # someone else's event
@@ -109,6 +121,7 @@ def test_presence_follows_open_sockets(live_server):
 
 def test_an_event_published_on_one_worker_reaches_a_socket_on_the_other(two_workers):
     first, second = two_workers
+    hear_pings(first)
     ada, _, _ = first.make_user("ada")
     ws = connect(first, session_cookie(first.app, ada))
     ws.receive(timeout=5)
@@ -156,6 +169,7 @@ def test_when_the_redis_subscription_drops_pages_are_told_to_reconnect(two_worke
     from tests.test_realtime_broker import subscription_client_id
 
     first, _ = two_workers
+    hear_pings(first)
     ada, _, _ = first.make_user("ada")
     ws = connect(first, session_cookie(first.app, ada))
     ws.receive(timeout=5)
@@ -204,8 +218,8 @@ class RecordingSocket:
 def test_presence_changes_reach_each_socket_coalesced_into_one_message(app, monkeypatch):
     from socialapp.realtime.hub import Client
 
-    monkeypatch.setitem(realtime.RENDERERS, "presence", lambda viewer, e: f"<p>{e['user_id']}:{e['online']}</p>")
     hub = app.extensions["realtime"]
+    monkeypatch.setitem(hub.renderers, "presence", lambda viewer, e: f"<p>{e['user_id']}:{e['online']}</p>")
     sockets = {uid: RecordingSocket() for uid in (1, 2)}
     for uid, ws in sockets.items():
         hub.clients[uid] = {Client(uid, ws, wants={"presence"})}
@@ -224,9 +238,9 @@ def test_presence_changes_reach_each_socket_coalesced_into_one_message(app, monk
 def test_a_kind_that_must_be_asked_for_reaches_only_the_sockets_that_asked(app, monkeypatch):
     from socialapp.realtime.hub import Client
 
-    monkeypatch.setitem(realtime.RENDERERS, "new_post", lambda viewer, e: f"<p>new {e['post_id']}</p>")
-    monkeypatch.setitem(realtime.RENDERERS, "test_ping", lambda viewer, e: "<p>ping</p>")
     hub = app.extensions["realtime"]
+    monkeypatch.setitem(hub.renderers, "new_post", lambda viewer, e: f"<p>new {e['post_id']}</p>")
+    monkeypatch.setitem(hub.renderers, "test_ping", lambda viewer, e: "<p>ping</p>")
     home, other = RecordingSocket(), RecordingSocket()
     hub.clients[1] = {Client(1, home, wants={"new_post"}), Client(1, other)}
     hub.dispatch("user:1", {"kind": "new_post", "post_id": 5})

@@ -21,12 +21,3 @@ def register_blueprints(app):
     app.register_blueprint(notifications_bp)
     app.register_blueprint(posts_bp)
     app.register_blueprint(search_bp)
-
-    from socialapp.blueprints.chat import live
-    from socialapp.realtime import register_renderer
-
-    live.register_renderers(register_renderer)
-    register_renderer("presence", live.presence_fragment)
-    from socialapp.blueprints.notifications.routes import bell_fragment
-
-    register_renderer("notification", bell_fragment)

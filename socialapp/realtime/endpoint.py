@@ -1,18 +1,28 @@
-"""The WebSocket endpoint: one socket per tab, for verified, logged-in users of this site only."""
+"""The WebSocket endpoint: one socket per tab, for verified, logged-in users of this site only.
+
+Its limits (socialapp/config.py): at most WS_MAX_SOCKETS_PER_USER sockets open per user on all workers
+and WS_OPEN_RATE_LIMIT opened per account, both refused with 429 before the upgrade; messages longer
+than WS_MAX_MESSAGE_BYTES close the socket (1009) as soon as they pass the limit, unread.
+"""
 
 import json
 import logging
 from urllib.parse import urlsplit
 
-from flask import current_app, g, request
+from flask import Blueprint, abort, current_app, g, request
 from flask_login import current_user
 from simple_websocket import ConnectionClosed
 
-from socialapp.extensions import db, sock
+from socialapp.extensions import db, limiter, sock
 from socialapp.realtime import signals
 
 log = logging.getLogger(__name__)
 POLICY_VIOLATION = 1008
+# How often an idle socket's thread looks whether its connection ended without waking it: simple-websocket
+# closes a socket whose message is too long without always waking the thread waiting on it.
+IDLE_CHECK_SECONDS = 10
+
+bp = Blueprint("realtime", __name__)
 
 
 def origin_allowed():
@@ -25,7 +35,28 @@ def origin_allowed():
     return urlsplit(origin).netloc.lower() == site.lower()
 
 
-@sock.route("/ws")
+def _opener():
+    """Whose socket opens count together: the account's, or for someone not logged in, the address's."""
+    if current_user.is_authenticated:
+        return f"ws-open:{current_user.id}"
+    return f"ws-open:{request.remote_addr}"
+
+
+limiter.limit(lambda: current_app.config["WS_OPEN_RATE_LIMIT"], key_func=_opener)(bp)
+
+
+@bp.before_request
+def refuse_past_the_socket_cap():
+    """A user may keep WS_MAX_SOCKETS_PER_USER sockets open: one account cannot take every thread of a worker."""
+    if not current_user.is_authenticated:
+        return  # refused after the upgrade, with a reason the page can read
+    hub = current_app.extensions["realtime"]
+    if hub.open_sockets(current_user.id) >= current_app.config["WS_MAX_SOCKETS_PER_USER"]:
+        log.info("refused a socket of user %s: too many open", current_user.id)
+        abort(429, "Too many open tabs. Close some and reload.")
+
+
+@sock.route("/ws", bp=bp)
 def socket(ws):
     if not current_user.is_authenticated or not origin_allowed():
         log.info(
@@ -43,8 +74,10 @@ def socket(ws):
     # event published between the page load and this moment is not lost.
     try:
         client.send(json.dumps({"ready": True}))
-        while True:
-            signals.receive(client, ws.receive())  # JSON from the page goes to its registered handler
+        while ws.connected:
+            message = ws.receive(timeout=IDLE_CHECK_SECONDS)
+            if message is not None:
+                signals.receive(client, message)  # JSON from the page goes to its registered handler
     except (ConnectionClosed, ConnectionError) as closed:  # the page went away, perhaps before "ready"
         log.debug("socket of user %s closed: %r", user_id, closed)
     except Exception:

@@ -1,10 +1,14 @@
-"""The per-process hub: this process's open sockets, its subscriber thread and its heartbeat."""
+"""The per-process hub: this process's open sockets, its subscriber thread and its heartbeat, and what
+the areas registered (renderers, socket handlers, close handlers).
+
+Every call to Redis goes through `redis_call`: while Redis is unreachable, pushes are dropped and presence
+answers from this process's own sockets, so no request fails for it. Pages resync when it is back.
+"""
 
 import logging
 import threading
 import time
 
-from socialapp.realtime import RENDERERS
 from socialapp.realtime.broker import MemoryBroker, RedisBroker, start_thread
 from socialapp.realtime.presence import HEARTBEAT, MemoryPresence, RedisPresence
 
@@ -15,6 +19,11 @@ COALESCED = {"presence"}
 # Kinds only a page that shows them asks for (/ws?want=kind); other pages are not sent them.
 ASKED_FOR = COALESCED | {"new_post"}
 TICK = 0.25
+# After a call to Redis failed slowly (a Redis that hangs rather than refuses), calls skip it for this
+# long, so that it does not cost every request a timeout. A refused connection costs nothing: each call
+# tries, so pushes resume the moment Redis is back.
+SLOW_FAILURE_SECONDS = 0.1
+REDIS_RETRY_SECONDS = 1.0
 
 
 class Client:
@@ -49,13 +58,63 @@ class Hub:
             self.presence = MemoryPresence()
         self.clients = {}  # user id -> set of Client
         self.lock = threading.Lock()
+        self.presence_lock = threading.Lock()  # held while telling presence; never taken under `lock`
         self.leaving = {}  # user id -> when to check whether they went offline
         self.pending = {}  # (kind, user id) -> latest coalesced broadcast event
         self.stopped = threading.Event()
         self.started = False
+        self.redis_failing = False
+        self.redis_down_until = 0.0  # while in the future, Redis is not tried
+        self.renderers = {}  # kind -> fn(viewer_id, event) -> html
+        self.handlers = {}  # message type -> fn(user_id, socket_id, data)
+        self.close_handlers = []  # fn(user_id, socket_id)
+        self.sockets_by_id = {}  # socket id -> Client, for the sockets that pages spoke on
+        self.sockets_lock = threading.Lock()
+
+    def register(self, live):
+        """Take the renderers and handlers of an area's `Live`; a kind or type registered twice is a mistake."""
+        for registry, added in ((self.renderers, live.renderers), (self.handlers, live.handlers)):
+            clash = registry.keys() & added.keys()
+            if clash:
+                raise ValueError(f"{live.name} registers {sorted(clash)} again")
+            registry.update(added)
+        self.close_handlers.extend(live.close_handlers)
+
+    def redis_call(self, fn, *args, fallback=None):
+        """`fn(*args)`, or `fallback` when Redis is unreachable (logged once per outage, not raised)."""
+        if not self.broker.errors:
+            return fn(*args)
+        started = time.monotonic()
+        if started < self.redis_down_until:
+            return fallback
+        try:
+            result = fn(*args)
+        except self.broker.errors:
+            if not self.redis_failing:
+                log.warning("Redis is unreachable: pushes and presence go without it until it is back", exc_info=True)
+            self.redis_failing = True
+            if time.monotonic() - started > SLOW_FAILURE_SECONDS:
+                self.redis_down_until = time.monotonic() + REDIS_RETRY_SECONDS
+            return fallback
+        if self.redis_failing:
+            log.info("Redis answers again")
+            self.redis_failing = False
+        return result
 
     def publish(self, channel, event):
-        self.broker.publish(channel, event)
+        """Send an event through the broker; dropped (and logged) when the broker is unreachable."""
+        self.redis_call(self.broker.publish, channel, event)
+
+    def online(self, user_ids):
+        """Those of `user_ids` with a socket open on any worker; with Redis unreachable, on this one."""
+        with self.lock:
+            here = {uid for uid in user_ids if uid in self.clients}
+        return self.redis_call(self.presence.online, user_ids, fallback=here)
+
+    def open_sockets(self, user_id):
+        """How many sockets `user_id` has open, on every worker when Redis answers."""
+        here = len(self.local_clients(user_id))
+        return max(here, self.redis_call(self.presence.sockets, user_id, fallback=here))
 
     def start(self):
         """Start the subscriber and heartbeat threads, once, when the first socket opens."""
@@ -69,25 +128,28 @@ class Hub:
     def add(self, user_id, ws, wants=()):
         self.start()
         client = Client(user_id, ws, wants)
-        newly_online = self.presence.connected(user_id)
-        with self.lock:
-            self.leaving.pop(user_id, None)
-            self.clients.setdefault(user_id, set()).add(client)
-            self.presence.mark(user_id, len(self.clients[user_id]))
+        newly_online = self.redis_call(self.presence.connected, user_id, fallback=False)
+        with self.presence_lock:  # so that counts reach presence in the order they changed
+            with self.lock:
+                self.leaving.pop(user_id, None)
+                self.clients.setdefault(user_id, set()).add(client)
+                count = len(self.clients[user_id])
+            self.redis_call(self.presence.mark, user_id, count)
         if newly_online:
             self.publish("broadcast", {"kind": "presence", "user_id": user_id, "online": True})
         return client
 
     def remove(self, client):
-        with self.lock:
-            mine = self.clients.get(client.user_id, set())
-            mine.discard(client)
-            remaining = len(mine)
-            if not remaining:
-                self.clients.pop(client.user_id, None)
-                # Offline only if no socket comes back within the grace (the next page's usually does).
-                self.leaving[client.user_id] = time.monotonic() + self.presence.grace
-        self.presence.mark(client.user_id, remaining)
+        with self.presence_lock:
+            with self.lock:
+                mine = self.clients.get(client.user_id, set())
+                mine.discard(client)
+                remaining = len(mine)
+                if not remaining:
+                    self.clients.pop(client.user_id, None)
+                    # Offline only if no socket comes back within the grace (the next page's usually does).
+                    self.leaving[client.user_id] = time.monotonic() + self.presence.grace
+            self.redis_call(self.presence.mark, client.user_id, remaining)
 
     def announce_departures(self):
         """Publish "offline" for users whose grace ended with no socket open on any worker."""
@@ -97,7 +159,7 @@ class Hub:
             for uid in due:
                 del self.leaving[uid]
         for user_id in due:
-            if self.presence.disconnected(user_id):
+            if self.redis_call(self.presence.disconnected, user_id, fallback=False):
                 self.publish("broadcast", {"kind": "presence", "user_id": user_id, "online": False})
 
     def local_clients(self, user_id=None):
@@ -108,7 +170,7 @@ class Hub:
 
     def dispatch(self, channel, event):
         """Render the event for each local user it concerns and send it to their sockets."""
-        if event.get("kind") not in RENDERERS:
+        if event.get("kind") not in self.renderers:
             return
         if channel == "broadcast" and event["kind"] in COALESCED:
             with self.lock:
@@ -156,7 +218,7 @@ class Hub:
 
     def render(self, user_id, event):
         try:
-            return RENDERERS[event["kind"]](user_id, event)
+            return self.renderers[event["kind"]](user_id, event)
         except Exception:
             log.exception("rendering %s for user %s failed", event.get("kind"), user_id)
             from socialapp.extensions import db
@@ -166,6 +228,7 @@ class Hub:
 
     def resync_all(self):
         """Events may have been lost: ask every page to reconnect, which makes it fetch what it missed."""
+        self.redis_down_until = 0.0  # the subscription is back, so Redis is: publish again at once
         for client in self.local_clients():
             client.close(1012)
 
@@ -178,8 +241,9 @@ class Hub:
                 self.announce_departures()
                 if time.monotonic() >= next_refresh:
                     next_refresh = time.monotonic() + HEARTBEAT
-                    with self.lock:
-                        online_here = list(self.clients)
-                    self.presence.refresh(online_here)
+                    with self.presence_lock:
+                        with self.lock:
+                            counts = {uid: len(group) for uid, group in self.clients.items()}
+                        self.redis_call(self.presence.refresh, counts)
             except Exception:
                 log.warning("presence heartbeat failed", exc_info=True)

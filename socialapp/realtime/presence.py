@@ -4,6 +4,9 @@ With Redis, each process keeps, per connected user, a member in a sorted set sco
 refreshes it by heartbeat; a killed worker stops refreshing, so its users drop off within the expiry.
 A user whose last socket closes stays online for a short grace: moving to another page closes the socket
 and opens a new one, and telling everyone "offline, online" on each page view would be noise and load.
+
+Each process also records how many sockets it holds per user (`mark`, renewed by the heartbeat), so that
+`sockets(user_id)` counts a user's open sockets on every worker, for the cap on sockets per user.
 """
 
 import time
@@ -40,8 +43,11 @@ class MemoryPresence:
         self.leaving.pop(user_id, None)
         return True
 
-    def refresh(self, user_ids):
+    def refresh(self, counts):
         pass
+
+    def sockets(self, user_id):
+        return self.counts.get(user_id, 0)
 
     def online(self, user_ids):
         now = time.time()
@@ -58,6 +64,9 @@ class RedisPresence:
     def _key(self, user_id):
         return f"{self.prefix}:presence:{user_id}"
 
+    def _count_key(self, user_id):
+        return f"{self.prefix}:sockets:{user_id}"  # process token -> its open sockets of this user
+
     def connected(self, user_id):
         key = self._key(user_id)
         now = time.time()
@@ -69,19 +78,41 @@ class RedisPresence:
         return was_online == 0
 
     def mark(self, user_id, count):
-        if not count:  # keep this process's entry for the grace only
-            self.redis.zadd(self._key(user_id), {self.token: time.time() + self.grace})
+        with self.redis.pipeline() as pipe:
+            if count:
+                pipe.hset(self._count_key(user_id), self.token, count)
+                pipe.expire(self._count_key(user_id), EXPIRY * 2)
+            else:  # keep this process's presence entry for the grace only
+                pipe.hdel(self._count_key(user_id), self.token)
+                pipe.zadd(self._key(user_id), {self.token: time.time() + self.grace})
+            pipe.execute()
 
     def disconnected(self, user_id):
         return self.redis.zcount(self._key(user_id), time.time(), "+inf") == 0
 
-    def refresh(self, user_ids):
+    def refresh(self, counts):
+        """Renew this process's entries for the users it holds sockets of ({user id: how many})."""
         expires = time.time() + EXPIRY
         with self.redis.pipeline() as pipe:
-            for user_id in user_ids:
+            for user_id, count in counts.items():
                 pipe.zadd(self._key(user_id), {self.token: expires})
                 pipe.expire(self._key(user_id), EXPIRY * 2)
+                pipe.hset(self._count_key(user_id), self.token, count)
+                pipe.expire(self._count_key(user_id), EXPIRY * 2)
             pipe.execute()
+
+    def sockets(self, user_id):
+        """How many sockets `user_id` has open on all workers that are alive (a killed worker's count
+        is left out once its presence entry expires)."""
+        with self.redis.pipeline() as pipe:
+            pipe.zrangebyscore(self._key(user_id), time.time(), "+inf")
+            pipe.hgetall(self._count_key(user_id))
+            alive, counts = pipe.execute()
+        alive = set(alive)
+        dead = [token for token in counts if token not in alive]
+        if dead:
+            self.redis.hdel(self._count_key(user_id), *dead)
+        return sum(int(count) for token, count in counts.items() if token in alive)
 
     def online(self, user_ids):
         now = time.time()

@@ -3,12 +3,15 @@
 Pushes (`publish`) reach every tab of a user as HTML. Some features need more: a video call
 exchanges JSON offers, answers and network candidates between two particular tabs. So:
 
-- a page sends JSON `{"type": "...", ...}` on its socket; `register_handler(type, fn)` makes
+- a page sends JSON `{"type": "...", ...}` on its socket; an area's `@live.handler(type)` makes
   `fn(user_id, socket_id, data)` handle it, on the worker holding that socket;
 - `send_to_socket(socket_id, payload)` delivers JSON to one tab, on whatever worker holds it: it is
   published on the owner's `user:<id>` channel through the broker, and the worker that has the socket
   sends it (the socket id names its user, so no lookup is needed);
-- `register_close_handler(fn)` runs `fn(user_id, socket_id)` when a socket closes, however it closed.
+- an area's `@live.on_close` runs `fn(user_id, socket_id)` when a socket closes, however it closed.
+
+A message that is not JSON, not an object, has no string "type" or a type nobody handles is ignored,
+and the socket stays open: a broken page (or a hostile one) cannot close it or make it fail.
 
 Payload keys `content` and `payload` are swapped as HTML by htmx's socket extension, so JSON sent to
 pages must not use them. Handlers run on the socket's thread, in the request context of the socket.
@@ -17,34 +20,20 @@ pages must not use them. Handlers run on the socket's thread, in the request con
 import json
 import logging
 import secrets
-import threading
 
 from flask import current_app
 
 from socialapp.extensions import db
-from socialapp.realtime import publish, register_renderer
+from socialapp.realtime import Live, publish
 
 log = logging.getLogger(__name__)
 
-HANDLERS = {}
-CLOSE_HANDLERS = []
+live = Live("sockets")
 KIND = "to_socket"
-MAX_MESSAGE = 64 * 1024  # an SDP offer with many candidates is a few KB
 
 
-def register_handler(type_, fn):
-    """`fn(user_id, socket_id, data)` handles JSON messages `{"type": type_, ...}` sent by pages."""
-    HANDLERS[type_] = fn
-
-
-def register_close_handler(fn):
-    """`fn(user_id, socket_id)` runs when a socket closes, whether the page left or the network dropped."""
-    CLOSE_HANDLERS.append(fn)
-
-
-def _local():
-    """This process's sockets by id, for this app (tests run several apps in one process)."""
-    return current_app.extensions.setdefault("realtime.sockets", {"by_id": {}, "lock": threading.Lock()})
+def _hub():
+    return current_app.extensions["realtime"]
 
 
 def socket_id_of(client):
@@ -52,9 +41,9 @@ def socket_id_of(client):
     sid = getattr(client, "socket_id", None)
     if sid is None:
         sid = client.socket_id = f"{client.user_id}.{secrets.token_urlsafe(12)}"
-        local = _local()
-        with local["lock"]:
-            local["by_id"][sid] = client
+        hub = _hub()
+        with hub.sockets_lock:
+            hub.sockets_by_id[sid] = client
     return sid
 
 
@@ -70,9 +59,10 @@ def send_to_socket(socket_id, payload):
         publish(user_id, KIND, socket=socket_id, message=payload)
 
 
+@live.renderer(KIND)
 def _deliver(viewer_id, event):
     # Runs on the worker(s) where the addressed user has sockets; only the one holding it sends.
-    client = _local()["by_id"].get(event.get("socket"))
+    client = _hub().sockets_by_id.get(event.get("socket"))
     if client is not None and client.user_id == viewer_id:
         try:
             client.send(json.dumps(event["message"]))
@@ -81,25 +71,29 @@ def _deliver(viewer_id, event):
     return None  # nothing for the user's other sockets
 
 
-register_renderer(KIND, _deliver)
+def _parse(text):
+    """The message as a dict with a string "type", or None for anything else."""
+    if not isinstance(text, str) or not text.startswith("{"):
+        return None
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("type"), str) else None
 
 
 def receive(client, text):
-    """The endpoint's hook for every message a page sends: dispatch JSON to its handler."""
-    if not isinstance(text, str) or not text.startswith("{") or len(text) > MAX_MESSAGE:
-        return
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return
-    handler = HANDLERS.get(data.get("type")) if isinstance(data, dict) else None
+    """The endpoint's hook for every message a page sends: dispatch JSON to its handler. Never raises."""
+    data = _parse(text)
+    handler = _hub().handlers.get(data["type"]) if data else None
     if handler is None:
+        log.debug("ignored a message from user %s", client.user_id)
         return
     try:
         handler(client.user_id, socket_id_of(client), data)
     except Exception:
         db.session.rollback()
-        log.exception("handling %s from user %s failed", data.get("type"), client.user_id)
+        log.exception("handling %s from user %s failed", data["type"], client.user_id)
     finally:
         db.session.remove()  # hold no database connection while the socket idles
 
@@ -109,10 +103,10 @@ def closed(client):
     sid = getattr(client, "socket_id", None)
     if sid is None:
         return  # the page never spoke, so no feature knows this socket
-    local = _local()
-    with local["lock"]:
-        local["by_id"].pop(sid, None)
-    for fn in CLOSE_HANDLERS:
+    hub = _hub()
+    with hub.sockets_lock:
+        hub.sockets_by_id.pop(sid, None)
+    for fn in hub.close_handlers:
         try:
             fn(client.user_id, sid)
         except Exception:

@@ -1,7 +1,8 @@
 """Chat: one-on-one conversations, messages, read positions, and the live events they publish.
 
-Every message is committed before anyone hears of it; the events published afterwards are only a
-doorbell, and a page that reconnects asks for the messages after the last id it has.
+Every message is committed before anyone hears of it: its events are published when its transaction
+commits (`publish_on_commit`), and they are only a doorbell: a page that reconnects asks for the
+messages after the last id it has.
 """
 
 from sqlalchemy import and_, case, func, or_, select, update
@@ -11,7 +12,7 @@ from socialapp.extensions import commit_keeping_loaded, db
 from socialapp.models import User
 from socialapp.models.base import utcnow
 from socialapp.models.chat import Conversation, ConversationMember, Message
-from socialapp.realtime import online_users, publish
+from socialapp.realtime import online_users, publish, publish_on_commit
 from socialapp.services import notifications, text
 from socialapp.services.visibility import is_blocked_between, visible_to
 
@@ -88,7 +89,7 @@ def _save_message(sender_id, recipient_id, body):
 
 
 def send_message(sender, recipient, body):
-    """Save a message from `sender` to `recipient`, notify them, and publish it after commit.
+    """Save a message from `sender` to `recipient`, notify them, and publish it when that commits.
 
     Raises ChatError (nothing saved) for an empty or oversized body, or a recipient one may not write to.
     """
@@ -98,7 +99,7 @@ def send_message(sender, recipient, body):
     for attempt in range(2):
         try:
             conversation, message = _save_message(sender_id, recipient_id, body)
-            message_id = message.id
+            publish_on_commit([sender_id, recipient_id], "chat_message", message_id=message.id)
             commit_keeping_loaded()  # the response renders the message, its sender and recipient
             break
         except IntegrityError:
@@ -109,7 +110,6 @@ def send_message(sender, recipient, body):
         except Exception:
             db.session.rollback()
             raise
-    _publish([sender_id, recipient_id], "chat_message", message_id=message_id)
     return message
 
 
@@ -123,8 +123,9 @@ def delete_message(user, message_id):
     if message.deleted_at is None:
         message.deleted_at = utcnow()
         message.body = ""
+        conversation = db.session.get(Conversation, message.conversation_id)
+        publish_on_commit([conversation.user_low_id, conversation.user_high_id], "chat_message", message_id=message.id)
         db.session.commit()
-        _publish_message(db.session.get(Conversation, message.conversation_id), message.id)
     return message
 
 
@@ -173,8 +174,9 @@ def mark_read(member, up_to_id=None):
     member.last_read_message_id = target
     if target == newest:
         _withdraw_notification(member)
+    publish_on_commit(member.other_user_id, "chat_seen", user_id=member.user_id)  # "Seen" for the other
+    publish_on_commit(member.user_id, "chat_read", user_id=member.other_user_id)  # badges in one's other tabs
     db.session.commit()
-    _publish_read(member)
     return True
 
 
@@ -337,27 +339,9 @@ def user_by_username(username):
 
 
 def typing(user, other):
-    """Tell `other` that `user` is typing to them (nothing is stored)."""
+    """Tell `other` that `user` is typing to them. Nothing is stored, so it is published at once."""
     chat_partner(user.id, other)
-    _publish([other.id], "chat_typing", user_id=user.id)
-
-
-# Live events: a kind and ids only; each viewer's socket renders its own fragment from the database.
-
-
-def _publish(user_ids, kind, **ids):
-    for user_id in user_ids:
-        publish(user_id, kind, **ids)
-
-
-def _publish_message(conversation, message_id):
-    users = (conversation.user_low_id, conversation.user_high_id)
-    _publish(users, "chat_message", message_id=message_id)
-
-
-def _publish_read(member):
-    _publish([member.other_user_id], "chat_seen", user_id=member.user_id)
-    _publish([member.user_id], "chat_read", user_id=member.other_user_id)
+    publish(other.id, "chat_typing", user_id=user.id)
 
 
 def _notify(recipient_id, sender_id, conversation_id):

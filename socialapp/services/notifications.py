@@ -1,35 +1,15 @@
 """Notifications: created in the same transaction as their cause, pushed to the bell after commit."""
 
-from sqlalchemy import delete, event, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, select, update
 
 from socialapp.extensions import db
 from socialapp.models import Notification, User
 from socialapp.models.base import utcnow
+from socialapp.realtime import publish_on_commit
 from socialapp.services import paging
 from socialapp.services.visibility import is_blocked_between, visible_to
 
 PAGE_SIZE = 20
-_PENDING = "notifications_to_push"
-
-
-def _push_after_commit(recipient_id):
-    db.session.info.setdefault(_PENDING, set()).add(recipient_id)
-
-
-@event.listens_for(Session, "after_commit")
-def _push_pending(session):
-    recipients = session.info.pop(_PENDING, set())
-    if recipients:
-        from socialapp import realtime
-
-        for recipient_id in recipients:
-            realtime.publish(recipient_id, "notification")
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_pending(session):
-    session.info.pop(_PENDING, None)
 
 
 def notify(recipient_id, actor_id, kind, subject_type=None, subject_id=None):
@@ -53,13 +33,13 @@ def notify(recipient_id, actor_id, kind, subject_type=None, subject_id=None):
         )
         if existing:
             existing.created_at = utcnow()
-            _push_after_commit(recipient_id)
+            publish_on_commit(recipient_id, "notification")
             return existing
     notification = Notification(
         recipient_id=recipient_id, actor_id=actor_id, kind=kind, subject_type=subject_type, subject_id=subject_id
     )
     db.session.add(notification)
-    _push_after_commit(recipient_id)
+    publish_on_commit(recipient_id, "notification")
     return notification
 
 
@@ -77,7 +57,7 @@ def withdraw(recipient_id, actor_id, kind, subject_type=None, subject_id=None):
         )
     )
     if result.rowcount:
-        _push_after_commit(recipient_id)
+        publish_on_commit(recipient_id, "notification")
 
 
 def withdraw_about(subject_type, subject_ids):
@@ -89,7 +69,7 @@ def withdraw_about(subject_type, subject_ids):
         .returning(Notification.recipient_id)
     ).all()
     for recipient_id in set(recipients):
-        _push_after_commit(recipient_id)
+        publish_on_commit(recipient_id, "notification")
 
 
 def unread_count(user_id):
@@ -121,7 +101,7 @@ def mark_read(user_id, notification_id):
         .values(read_at=utcnow())
     )
     if result.rowcount:
-        _push_after_commit(user_id)  # the user's other tabs show the new count too
+        publish_on_commit(user_id, "notification")  # the user's other tabs show the new count too
     db.session.commit()
     return (
         bool(result.rowcount)
@@ -140,5 +120,5 @@ def mark_all_read(user_id):
         .values(read_at=utcnow())
     )
     if result.rowcount:
-        _push_after_commit(user_id)
+        publish_on_commit(user_id, "notification")
     db.session.commit()

@@ -112,16 +112,16 @@ def create_post(author, body, uploads=()):
             db.session.add(PostImage(post_id=post.id, key=key, position=position))
         _set_hashtags(post, body)
         notify_mentions(author.id, body, "post", post.id)
+        announce_to_followers(post)
         db.session.commit()
-    announce_to_followers(post)
     return post
 
 
 def announce_to_followers(post):
-    """Tell the author's followers who are online that there is a new post (after the commit)."""
+    """Tell the author's followers who are online that there is a new post, once it is committed."""
     followers = db.session.scalars(select(Follow.follower_id).where(Follow.followed_id == post.author_id)).all()
-    for user_id in realtime.online_users(followers) if followers else ():
-        realtime.publish(user_id, "new_post", post_id=post.id)
+    online = realtime.online_users(followers) if followers else ()
+    realtime.publish_on_commit(sorted(online), "new_post", post_id=post.id)
 
 
 def pictures_of(post_id):

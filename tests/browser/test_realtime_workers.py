@@ -2,7 +2,6 @@
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,16 +13,10 @@ from playwright.sync_api import expect
 
 from tests.conftest import _migrate
 from tests.support.browser import log_in
-from tests.support.services import CI, redis_available, redis_test_url
+from tests.support.services import CI, free_port, redis_available, redis_test_url
 
 pytestmark = pytest.mark.browser
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Gunicorn:

@@ -33,3 +33,10 @@ def postgres_available():
 @cache
 def redis_available():
     return _answers(redis_test_url(), 6379)
+
+
+def free_port():
+    """A loopback port nothing listens on, for a server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -13,19 +13,11 @@ from sqlalchemy.orm import aliased
 from socialapp.extensions import db
 from socialapp.models import User
 from socialapp.models.chat import ConversationMember, Message
-from socialapp.realtime import render_fragment
+from socialapp.realtime import Live, render_fragment
 from socialapp.services import chat
 from socialapp.services.visibility import hidden_user_ids, is_blocked_between, visible_to
 
-RENDERERS = {}
-
-
-def renderer(kind):
-    def register(fn):
-        RENDERERS[kind] = fn
-        return fn
-
-    return register
+live = Live("chat")
 
 
 def _render(template, **context):
@@ -51,7 +43,7 @@ def _message_with_sides(viewer_id, message_id):
     return db.session.execute(stmt).first()
 
 
-@renderer("chat_message")
+@live.renderer("chat_message")
 def message_fragment(viewer, event):
     """A new or deleted message: the message, its conversation row, the badge, "Seen", and for the
     recipient the end of the typing notice and a marker that reports it read if it is on screen."""
@@ -63,7 +55,7 @@ def message_fragment(viewer, event):
     incoming = message.sender_id != viewer_id
     last = message if member.last_message_id == message.id else db.session.get(Message, member.last_message_id)
     return _render(
-        "chat/_push_message.html",
+        "chat/_message_arrived.html",
         viewer=SimpleNamespace(id=viewer_id),
         other=other,
         member=member,
@@ -77,7 +69,7 @@ def message_fragment(viewer, event):
     )
 
 
-@renderer("chat_seen")
+@live.renderer("chat_seen")
 def seen_fragment(viewer, event):
     """The other member read up to here: "Seen" appears under the viewer's last message."""
     viewer = _viewer(viewer)
@@ -88,17 +80,17 @@ def seen_fragment(viewer, event):
     return _render("chat/_seen.html", other=other, seen=chat.seen_by_other(member), oob=True)
 
 
-@renderer("chat_read")
+@live.renderer("chat_read")
 def read_fragment(viewer, event):
     """The viewer read a conversation in one tab: the badge and the row drop the count in every tab."""
     viewer = _viewer(viewer)
     if viewer is None:
         return ""
     row = chat.conversation_row(viewer.id, int(event["user_id"]))
-    return _render("chat/_push_read.html", viewer=viewer, row=row, count=chat.unread_total(viewer.id))
+    return _render("chat/_conversation_read.html", viewer=viewer, row=row, count=chat.unread_total(viewer.id))
 
 
-@renderer("chat_typing")
+@live.renderer("chat_typing")
 def typing_fragment(viewer, event):
     """The other person is typing in their conversation with the viewer."""
     viewer = _viewer(viewer)
@@ -122,7 +114,7 @@ def _presence_html(user_id, online):
     user = db.session.get(User, user_id)
     if user is None:
         return "", set()
-    html = _render("chat/_push_presence.html", user=user, online={user.id} if online else set())
+    html = _render("chat/_presence_changed.html", user=user, online={user.id} if online else set())
     hidden = set(db.session.scalars(hidden_user_ids(user_id))) | {user_id}
     if len(_presence_cache) > 10_000:
         _presence_cache.clear()
@@ -130,14 +122,9 @@ def _presence_html(user_id, online):
     return html, hidden
 
 
+@live.renderer("presence")
 def presence_fragment(viewer, event):
     """Someone came or went: their row in the people list and the dot on an open conversation."""
     viewer_id = getattr(viewer, "id", viewer)
     html, hidden = _presence_html(int(event["user_id"]), bool(event.get("online")))
     return "" if int(viewer_id) in hidden else html
-
-
-def register_renderers(register_renderer):
-    """Hand every chat renderer to the real-time core."""
-    for kind, fn in RENDERERS.items():
-        register_renderer(kind, fn)

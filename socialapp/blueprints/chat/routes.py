@@ -125,7 +125,7 @@ def send(username):
         return _composer_error(other, body, error.message)
     if not is_htmx():
         return redirect(url_for(".conversation", username=other.username))
-    return render_template("chat/_sent.html", other=other, message=message)
+    return render_template("chat/_message_sent.html", other=other, message=message)
 
 
 def _composer_error(other, body, error):

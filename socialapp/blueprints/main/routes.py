@@ -36,10 +36,10 @@ def index():
 
 @bp.get("/healthz")
 def health():
-    """For load balancers and monitors: 200 when the database answers, 503 when it does not."""
-    checks = {"database": health_checks.database_ok()}
-    healthy = all(checks.values())
-    return jsonify(status="ok" if healthy else "failing", checks=checks), 200 if healthy else 503
+    """For load balancers and monitors: 200 when the database answers ("degraded" when Redis does not),
+    503 when the database does not."""
+    status, checks, code = health_checks.report()
+    return jsonify(status=status, checks=checks), code
 
 
 @bp.post("/theme")

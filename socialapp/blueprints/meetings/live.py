@@ -10,9 +10,12 @@ from flask import current_app
 
 from socialapp.extensions import db
 from socialapp.models import User
-from socialapp.realtime.signals import register_close_handler, register_handler, send_to_socket
+from socialapp.realtime import Live
+from socialapp.realtime.signals import send_to_socket
 from socialapp.services import meetings
 from socialapp.services.meetings import MeetingFull
+
+live = Live("meetings")
 
 
 def _peer(participant, user):
@@ -49,6 +52,7 @@ def _left(participant):
     return {"type": "meeting.peer-left", "socket": participant.socket_id}
 
 
+@live.handler("meeting.join")
 def on_join(user_id, socket_id, data):
     meeting = meetings.find_meeting(str(data.get("room", "")))
     if meeting is None:
@@ -77,6 +81,7 @@ def on_join(user_id, socket_id, data):
     send_to_socket(socket_id, {"type": "meeting.joined", "socket": socket_id, "self": me, "peers": peers})
 
 
+@live.handler("meeting.signal")
 def on_signal(user_id, socket_id, data):
     """An offer, answer or ICE candidate for one other tab of the same meeting, passed on untouched."""
     target = str(data.get("to", ""))
@@ -89,6 +94,7 @@ def on_signal(user_id, socket_id, data):
     send_to_socket(target, message)
 
 
+@live.handler("meeting.media")
 def on_media(user_id, socket_id, data):
     participant = meetings.set_media(socket_id, data.get("camera"), data.get("mic"), data.get("screen"))
     if participant is None:
@@ -101,19 +107,14 @@ def on_media(user_id, socket_id, data):
     )
 
 
+@live.handler("meeting.heartbeat")
 def on_heartbeat(user_id, socket_id, data):
     meetings.heartbeat(socket_id)
 
 
+@live.handler("meeting.leave")
+@live.on_close
 def on_leave(user_id, socket_id, data=None):
     participant = meetings.leave(socket_id)
     if participant is not None:
         _tell_others(participant.meeting_id, socket_id, _left(participant))
-
-
-register_handler("meeting.join", on_join)
-register_handler("meeting.signal", on_signal)
-register_handler("meeting.media", on_media)
-register_handler("meeting.heartbeat", on_heartbeat)
-register_handler("meeting.leave", on_leave)
-register_close_handler(on_leave)

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from socialapp.blueprints.meetings import live  # noqa: F401  (registers the socket handlers)
+from socialapp.blueprints.meetings import live
 from socialapp.services import meetings, zego
 from socialapp.services.meetings import MeetingError
 

@@ -4,7 +4,6 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from socialapp.inputs import id_arg
-from socialapp.realtime import render_fragment
 from socialapp.services import notifications
 from socialapp.web import is_htmx
 
@@ -49,11 +48,6 @@ def bell_helpers():
     }
 
 
-def bell_fragment(viewer_id, event):
-    """What a viewer's sockets receive when their notifications change: the bell, out of band."""
-    return render_fragment("notifications/_bell.html", count=notifications.unread_count(viewer_id), oob=True)
-
-
 @bp.get("/notifications/bell")
 @login_required
 def bell():
@@ -84,7 +78,7 @@ def read(notification_id):
     if is_htmx():
         rows, _ = notifications.page(current_user.id, notification_id + 1, limit=1)
         return render_template(
-            "notifications/_read_response.html", row=rows[0], count=notifications.unread_count(current_user.id)
+            "notifications/_notification_read.html", row=rows[0], count=notifications.unread_count(current_user.id)
         )
     return redirect(url_for("notifications.index"))
 
@@ -95,5 +89,5 @@ def read_all():
     notifications.mark_all_read(current_user.id)
     if is_htmx():
         rows, _ = notifications.page(current_user.id, limit=MENU_SIZE)
-        return render_template("notifications/_dropdown_response.html", rows=rows, count=0)
+        return render_template("notifications/_all_read.html", rows=rows, count=0)
     return redirect(url_for("notifications.index"))

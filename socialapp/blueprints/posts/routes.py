@@ -74,7 +74,7 @@ def create():
         return render_template(template, body=body, error=error.message), 422
     if is_htmx():
         item = feed.post_view(current_user.id, post)
-        return render_template("posts/_created.html", item=item)
+        return render_template("posts/_post_created.html", item=item)
     flash("Your post is published.", "success")
     return redirect(safe_next(request.form.get("next")))
 
@@ -123,7 +123,7 @@ def edit(post_id):
 def delete(post_id):
     run(posts.delete_post, post_id)
     if is_htmx():
-        return render_template("posts/_deleted.html", post_id=post_id)
+        return render_template("posts/_post_deleted.html", post_id=post_id)
     flash("Your post is deleted.", "success")
     return redirect(url_for("main.index"))
 

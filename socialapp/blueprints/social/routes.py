@@ -43,7 +43,7 @@ def graph_action(action, username):
         following = social.is_following(current_user.id, user.id)
         db_user = accounts.find_by_username(username)  # counts as they are after the change
         return render_template(
-            "social/_follow_response.html",
+            "social/_follow_changed.html",
             user=db_user,
             following=following,
             with_counts=bool(request.form.get("counts")),

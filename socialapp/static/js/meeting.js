@@ -36,9 +36,13 @@
   let selfTile = null;
 
   // ---- The socket -------------------------------------------------------------------------------
-  // The socket may open, and even say "ready", before this deferred script runs: so the connection and
-  // the ready state are taken from every message, not only from the events that announce them.
-  document.addEventListener("htmx:ws:after:connection", (event) => { connection = event.detail.connection; });
+  // app.js announces the server's "ready" as live:ready, with the connection to send on. Like this
+  // deferred script, it runs before htmx starts and opens the socket (base.html), so no "ready" is missed.
+  document.addEventListener("live:ready", (event) => {
+    connection = event.detail.connection;
+    ready = true;
+    if (wantJoin && !joined) sendJoin();
+  });
   document.addEventListener("htmx:ws:close", () => {
     ready = false;
     if (joined) {
@@ -51,14 +55,8 @@
   document.addEventListener("htmx:ws:after:message:incoming", (event) => {
     const data = event.detail?.message?.data;
     if (typeof data !== "string" || !data.startsWith("{")) return;
-    connection = event.detail.connection;
     const message = JSON.parse(data);
-    if (message.ready) {
-      ready = true;
-      if (wantJoin && !joined) sendJoin();
-    } else if (String(message.type).startsWith("meeting.")) {
-      handlers[message.type]?.(message);
-    }
+    if (String(message.type).startsWith("meeting.")) handlers[message.type]?.(message);
   });
 
   function send(message) {

@@ -1,0 +1,122 @@
+"""What one account can do to a worker through sockets: how many it keeps open, how often it opens them,
+how long a message may be, and what a malformed message does (nothing, and the socket stays open)."""
+
+import json
+import struct
+import time
+
+import pytest
+import simple_websocket
+
+from socialapp import realtime
+from socialapp.realtime.signals import send_to_socket
+from tests.support.browser import session_cookie
+from tests.test_realtime import connect
+
+echo = realtime.Live("echo")
+
+
+@echo.handler("test.echo")
+def answer(user_id, socket_id, data):
+    send_to_socket(socket_id, {"type": "test.echoed", "n": data.get("n")})
+
+
+@echo.handler("test.fail")
+def fail(user_id, socket_id, data):
+    raise RuntimeError("a handler that breaks")
+
+
+def open_socket(server, user_id):
+    ws = connect(server, session_cookie(server.app, user_id))
+    assert json.loads(ws.receive(timeout=5)) == {"ready": True}
+    return ws
+
+
+def refused(server, user_id):
+    """The HTTP status with which opening a socket is refused, before the upgrade."""
+    with pytest.raises(simple_websocket.ConnectionError) as error:
+        connect(server, session_cookie(server.app, user_id))
+    return error.value.status_code
+
+
+def wait_until(condition, timeout=5):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never came true"
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("live_overrides", [{"WS_MAX_SOCKETS_PER_USER": 2}])
+def test_a_user_may_keep_only_so_many_sockets_open(live_server):
+    ada, _, _ = live_server.make_user("ada")
+    bob, _, _ = live_server.make_user("bob")
+    first, second = open_socket(live_server, ada), open_socket(live_server, ada)
+    assert refused(live_server, ada) == 429
+    open_socket(live_server, bob).close()  # others are not affected
+    first.close()
+    hub = live_server.app.extensions["realtime"]
+    wait_until(lambda: hub.open_sockets(ada) < 2)
+    open_socket(live_server, ada).close()
+    second.close()
+
+
+def test_the_socket_cap_counts_the_sockets_on_every_worker(two_workers):
+    first, second = two_workers
+    for server in two_workers:
+        server.app.config["WS_MAX_SOCKETS_PER_USER"] = 2
+    ada, _, _ = first.make_user("ada")
+    here, there = open_socket(first, ada), open_socket(second, ada)
+    assert refused(first, ada) == 429  # one on each worker: the cap is for the user, not per worker
+    there.close()
+    wait_until(lambda: first.app.extensions["realtime"].open_sockets(ada) < 2)
+    open_socket(first, ada).close()
+    here.close()
+
+
+@pytest.mark.parametrize("live_overrides", [{"RATELIMIT_ENABLED": True, "WS_OPEN_RATE_LIMIT": "3 per minute"}])
+def test_an_account_may_open_only_so_many_sockets_a_minute(live_server):
+    ada, _, _ = live_server.make_user("ada")
+    bob, _, _ = live_server.make_user("bob")
+    for _ in range(3):
+        open_socket(live_server, ada).close()
+    assert refused(live_server, ada) == 429
+    open_socket(live_server, bob).close()  # counted per account, not per address
+
+
+@pytest.mark.parametrize("live_overrides", [{"WS_MAX_MESSAGE_BYTES": 1024}])
+def test_a_message_past_the_size_limit_closes_the_socket_before_the_rest_is_read(live_server, monkeypatch):
+    from socialapp.realtime import endpoint
+
+    monkeypatch.setattr(endpoint, "IDLE_CHECK_SECONDS", 0.2)
+    ada, _, _ = live_server.make_user("ada")
+    live_server.app.extensions["realtime"].register(echo)
+    ws = open_socket(live_server, ada)
+    ws.send(json.dumps({"type": "test.echo", "n": "x" * 900}))  # under the limit: handled
+    assert json.loads(ws.receive(timeout=5))["type"] == "test.echoed"
+    # A frame announcing 300 MB, of which only 2 KB are sent: the server must not wait for the rest.
+    ws.sock.sendall(bytes([0x81, 0xFF]) + struct.pack(">Q", 300_000_000) + b"\0\0\0\0" + b"x" * 2000)
+    with pytest.raises(simple_websocket.ConnectionClosed) as closed:
+        ws.receive(timeout=5)
+    assert closed.value.reason == 1009  # message too big
+    hub = live_server.app.extensions["realtime"]
+    wait_until(lambda: not hub.local_clients(ada))  # its thread is free and it no longer counts
+
+
+def test_malformed_messages_are_ignored_and_the_socket_stays_open(live_server):
+    ada, _, _ = live_server.make_user("ada")
+    live_server.app.extensions["realtime"].register(echo)
+    ws = open_socket(live_server, ada)
+    for message in (
+        json.dumps({"type": ["test.echo"]}),  # a type that cannot be looked up
+        json.dumps({"type": {"test": "echo"}}),
+        '{"a": ' * 5000 + "1" + "}" * 5000,  # deeper than the parser goes
+        "[" * 5000 + "]" * 5000,
+        "not json",
+        '{"type": "nobody.handles.this"}',
+        json.dumps({"type": "test.fail"}),  # a handler that raises
+        b"\x00\x01binary",
+    ):
+        ws.send(message)
+    ws.send(json.dumps({"type": "test.echo", "n": 1}))
+    assert json.loads(ws.receive(timeout=5)) == {"type": "test.echoed", "n": 1}
+    ws.close()
