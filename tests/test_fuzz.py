@@ -2,8 +2,9 @@
 
 The routes come from the app's URL map, and the names of the query arguments and form fields from what
 the views read (recorded on a first, well-formed pass), so a new route or field is fuzzed without this
-file changing. Each route gets its own small world (a post, a comment, a conversation, a notification,
-a meeting), so that one route deleting or blocking something leaves the others' worlds whole.
+file changing. The routes act on a small world (a post, a comment, a conversation, a notification, a
+meeting), made again whenever a route has deleted or blocked something in it, so that every route finds
+what its path names.
 """
 
 import io
