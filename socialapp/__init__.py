@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from socialapp import config as config_module
 from socialapp import realtime, templating
 from socialapp.extensions import csrf, db, limiter, login_manager, mail, migrate, sock
+from socialapp.inputs import register_inputs
 from socialapp.observability import configure_logging
 from socialapp.services import mail as mail_service
 
@@ -39,6 +40,7 @@ def create_app(config=None):
     sock.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    register_inputs(app)  # before the routes: it replaces their `int` converter
 
     from socialapp import models  # noqa: F401  (registers the tables)
     from socialapp.blueprints import register_blueprints

@@ -95,9 +95,22 @@ def from_environment(instance_path):
         # Uploads: a request may carry several images; each image is checked on its own.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(25 * 1024 * 1024))),
         "MAX_IMAGE_BYTES": int(os.environ.get("MAX_IMAGE_BYTES", str(8 * 1024 * 1024))),
-        "MAX_IMAGE_PIXELS": int(os.environ.get("MAX_IMAGE_PIXELS", str(40_000_000))),
+        # 25 MP holds the photo of every phone as it takes it by default (12 MP; 24 MP on the latest) and
+        # of 24 MP cameras; the largest stored variant is 1600 px wide, so more pixels show nothing more.
+        "MAX_IMAGE_PIXELS": int(os.environ.get("MAX_IMAGE_PIXELS", str(25_000_000))),
+        # The memory one picture may take to decode (formats that need more a pixel get a lower pixel
+        # limit), how many pictures a process decodes at once, and how long an upload waits for its turn
+        # before it is refused with "try again": a process's pictures take at most slots x bytes.
+        "IMAGE_DECODE_BYTES": int(os.environ.get("IMAGE_DECODE_BYTES", str(200 * 2**20))),
+        "IMAGE_DECODE_SLOTS": int(os.environ.get("IMAGE_DECODE_SLOTS", "2")),
+        "IMAGE_DECODE_WAIT": float(os.environ.get("IMAGE_DECODE_WAIT", "20")),
         "TOKEN_MAX_AGE": int(os.environ.get("TOKEN_MAX_AGE", str(48 * 3600))),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        # What people write, per account (docs/security.md): far above what a person writes, far below
+        # what a script floods. A fast typist in chat sends a message every second or two in a burst.
+        "POST_RATE_LIMIT": os.environ.get("POST_RATE_LIMIT", "10 per minute; 200 per day"),
+        "COMMENT_RATE_LIMIT": os.environ.get("COMMENT_RATE_LIMIT", "20 per minute; 500 per day"),
+        "CHAT_MESSAGE_RATE_LIMIT": os.environ.get("CHAT_MESSAGE_RATE_LIMIT", "30 per 10 seconds; 1000 per hour"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         # With Redis unreachable, limits are counted in the process's memory instead of failing requests.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,

@@ -1,8 +1,9 @@
 """Flask extensions, created unbound here and bound in the app factory."""
 
+from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sock import Sock
@@ -26,6 +27,18 @@ mail = Mail()
 sock = Sock()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def account_key():
+    """The rate-limit key of the logged-in account: what people write is limited per account, not per
+    address, which many people may share (and one person may change)."""
+    return f"account:{current_user.id}"
+
+
+def per_account(setting):
+    """A route's rate limit per logged-in account, as the config value `setting` says (read on every
+    request). Put it under @login_required, which must answer visitors first."""
+    return limiter.limit(lambda: current_app.config[setting], key_func=account_key)
 
 
 def commit_keeping_loaded():

@@ -263,16 +263,44 @@ def test_the_people_list_hides_blocked_users(client, login, ada, bob, make_user,
     assert "@eve" in html and "@bob" not in html
 
 
-def test_opening_a_conversation_marks_it_read_and_clears_the_badge(client, login, ada, bob):
-    chat.send_message(bob, ada, "are you there?")
+def test_an_opened_conversation_reports_itself_read_and_that_clears_the_badge(client, login, ada, bob):
+    message = chat.send_message(bob, ada, "are you there?")
     login(ada)
     home = client.get("/chat/").get_data(as_text=True)
     assert re.search(r'id="chat-badge"[^>]*>1<', home)
     page = client.get("/chat/bob").get_data(as_text=True)
     assert "are you there?" in page
-    assert re.search(r'id="chat-badge"[^>]* hidden>', page)
+    marker = re.search(
+        r'<div id="read-marker-\d+" hidden hx-post="/chat/bob/read" hx-vals=\'{"upto": (\d+)}\' hx-trigger="load"', page
+    )
+    assert marker and int(marker.group(1)) == message.id
+    response = client.post("/chat/bob/read", data={"upto": marker.group(1)}, headers=HTMX)
+    assert re.search(r'id="chat-badge"[^>]* hx-swap-oob="true" hidden>', response.get_data(as_text=True))
     assert re.search(r'id="chat-badge"[^>]* hidden>', client.get("/chat/badge", headers=HTMX).get_data(as_text=True))
     assert chat.unread_total(ada.id) == 0
+    assert 'hx-post="/chat/bob/read"' not in client.get("/chat/bob").get_data(as_text=True)  # nothing left unread
+
+
+def test_reading_a_conversation_changes_nothing(client, login, ada, bob):
+    first = chat.send_message(bob, ada, "one")
+    chat.send_message(bob, ada, "two")
+    login(ada)
+    for path in ("/chat/bob", f"/chat/bob/messages?after={first.id}", f"/chat/bob/messages?before={first.id + 5}"):
+        assert client.get(path, headers=HTMX if "messages" in path else {}).status_code == 200
+    assert chat.unread_total(ada.id) == 2
+    assert not chat.seen_by_other(chat.membership(bob.id, ada.id))
+
+
+def test_without_scripts_a_button_marks_the_conversation_read(client, login, ada, bob):
+    message = chat.send_message(bob, ada, "are you there?")
+    login(ada)
+    page = client.get("/chat/bob").get_data(as_text=True)
+    form = page.split("<noscript>")[1].split("</noscript>")[0]
+    assert 'action="/chat/bob/read"' in form and f'name="upto" value="{message.id}"' in form and "Mark as read" in form
+    response = client.post("/chat/bob/read", data={"upto": message.id})
+    assert response.status_code == 303 and response.headers["Location"] == "/chat/bob"
+    assert chat.unread_total(ada.id) == 0
+    assert "<noscript>" not in client.get("/chat/bob").get_data(as_text=True)
 
 
 def test_only_members_see_a_conversation_and_only_the_sender_deletes(client, login, ada, bob, make_user):
@@ -295,11 +323,15 @@ def test_catching_up_after_a_reconnect_returns_only_newer_messages(client, login
     first = chat.send_message(bob, ada, "first")
     chat.send_message(bob, ada, "second")
     chat.send_message(bob, ada, "third")
+    third = chat.history(first.conversation_id)[0][-1]
     login(ada)
     html = client.get(f"/chat/bob/messages?after={first.id}", headers=HTMX).get_data(as_text=True)
     assert "first" not in html
     assert html.index("second") < html.index("third")
-    assert chat.unread_total(ada.id) == 0  # the open page now shows everything
+    # The open page now shows everything, and says so once they are in.
+    assert f'hx-post="/chat/bob/read" hx-vals=\'{{"upto": {third.id}}}\' hx-trigger="load"' in html
+    client.post("/chat/bob/read", data={"upto": third.id}, headers=HTMX)
+    assert chat.unread_total(ada.id) == 0
 
 
 def test_the_conversation_and_its_catch_up_show_seen_once_the_other_has_read(client, login, ada, bob):

@@ -3,6 +3,7 @@
 import io
 import os
 import struct
+import threading
 import zlib
 
 import pytest
@@ -202,3 +203,87 @@ def test_image_path_is_absolute_and_under_the_owners_folder(app):
     path = images.image_path(7, "a" * 24, "thumb")
     assert os.path.isabs(path)
     assert path.startswith(os.path.abspath(images.user_media_dir(7)) + os.sep)
+
+
+def test_phone_pictures_in_mpo_are_stored_from_their_first_frame(app):
+    first, second = Image.new("RGB", (300, 200), (220, 20, 20)), Image.new("RGB", (300, 200), (20, 20, 220))
+    buffer = io.BytesIO()
+    first.save(buffer, "MPO", save_all=True, append_images=[second])
+    with Image.open(io.BytesIO(buffer.getvalue())) as opened:
+        assert opened.format == "MPO" and opened.n_frames == 2
+    key = images.store_image(storage(buffer.getvalue(), "phone.jpg"), 7, VARIANTS)
+    with Image.open(images.image_path(7, key, "large")) as stored:
+        red, _, blue = stored.getpixel((150, 100))
+        assert stored.size == (300, 200) and red > 200 and blue < 50
+
+
+@pytest.mark.parametrize(("fmt", "decoded"), [("JPEG", (1000, 750)), ("PNG", (800, 600))])
+def test_a_large_picture_is_decoded_no_larger_than_its_variants_need(app, fmt, decoded):
+    # JPEG by libjpeg's scaling while decoding (a power of two), the others by a whole factor after.
+    image = images._open_checked(picture_bytes(fmt, size=(4000, 3000)), {"large": (800, 800, False)})
+    assert image.size == decoded
+
+
+def test_a_shrunk_picture_is_still_turned_upright(app):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    key = images.store_image(storage(picture_bytes("JPEG", size=(4000, 2000), exif=exif)), 7, VARIANTS)
+    with Image.open(images.image_path(7, key, "large")) as large:
+        assert large.size == (400, 800)
+
+
+def test_formats_that_take_more_memory_to_decode_have_a_lower_pixel_limit(app):
+    app.config.update(MAX_IMAGE_PIXELS=1_000_000, IMAGE_DECODE_BYTES=8_000_000)  # JPEG: 8 bytes a pixel
+    assert images.store_image(storage(picture_bytes("JPEG", size=(800, 800))), 7, VARIANTS)
+    limit = 8_000_000 // images.DECODE_BYTES_PER_PIXEL["WEBP"]
+    with pytest.raises(images.ImageError, match=f"640,000 pixels; the limit is {limit:,}"):
+        images.store_image(storage(picture_bytes("WEBP", size=(800, 800))), 7, VARIANTS)
+
+
+def test_a_process_decodes_at_most_its_slots_of_pictures_at_once(app, monkeypatch):
+    app.config.update(IMAGE_DECODE_SLOTS=2, IMAGE_DECODE_WAIT=10)
+    decoding, release = threading.Semaphore(0), threading.Event()
+    real_decode = images._decode_for
+
+    def decode(image, variants):
+        decoding.release()  # one more upload is decoding
+        assert release.wait(10)
+        return real_decode(image, variants)
+
+    monkeypatch.setattr(images, "_decode_for", decode)
+    stored = []
+
+    def upload():
+        with app.app_context():
+            stored.append(images.store_image(storage(picture_bytes()), 7, VARIANTS))
+
+    threads = [threading.Thread(target=upload) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    assert decoding.acquire(timeout=10) and decoding.acquire(timeout=10)
+    app.config["IMAGE_DECODE_WAIT"] = 0.01
+    with pytest.raises(images.ImageError, match="try again"):  # a third finds both slots taken
+        images.store_image(storage(picture_bytes()), 7, VARIANTS)
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    assert len(stored) == 2
+
+
+def test_an_upload_that_waits_too_long_for_a_slot_is_refused_with_try_again(app):
+    app.config.update(IMAGE_DECODE_SLOTS=1, IMAGE_DECODE_WAIT=0.05)
+    refused = []
+
+    def upload():
+        with app.app_context():
+            try:
+                images.store_image(storage(picture_bytes()), 7, VARIANTS)
+            except images.ImageError as error:
+                refused.append(error.message)
+
+    with images._decoding_slot():  # the only slot is busy
+        thread = threading.Thread(target=upload)
+        thread.start()
+        thread.join(10)
+    assert refused == [images.BUSY]
+    assert stored_files(7) == []

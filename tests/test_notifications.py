@@ -90,7 +90,7 @@ def test_marking_read_a_notification_from_someone_now_blocked_is_404(client, db,
     notification = db.session.query(Notification).one()
     social.block(ada, bob)
     login(ada)
-    assert client.post(f"/notifications/{notification.id}/read", headers=HX).status_code == 404
+    assert client.post(f"/notifications/{notification.id}/read", headers=HTMX).status_code == 404
     assert client.post(f"/notifications/{notification.id}/read").status_code == 404
 
 

@@ -281,12 +281,14 @@ HOSTILE = [
 def test_hostile_queries_never_fail(client, login, ada, query):
     write(ada, 'coffee "quoted" (parens) * stars NEAR AND body:coffee')
     login(ada)
+    # A NUL is refused, with its reason, before any view runs (socialapp/inputs.py); the rest are searched.
+    ok = 400 if "\x00" in query else 200
     for tab in ("posts", "people", "tags"):
         response = client.get("/search", query_string={"q": query, "tab": tab})
-        assert response.status_code == 200, (tab, query)
-        assert client.get("/search", query_string={"q": query, "tab": tab}, headers=HTMX).status_code == 200
-    assert client.get("/search/suggestions", query_string={"q": query}).status_code == 200
-    assert client.get("/search", query_string={"q": query}).status_code in (200, 302)
+        assert response.status_code == ok, (tab, query)
+        assert client.get("/search", query_string={"q": query, "tab": tab}, headers=HTMX).status_code == ok
+    assert client.get("/search/suggestions", query_string={"q": query}).status_code == ok
+    assert client.get("/search", query_string={"q": query}).status_code in (ok, 302)
 
 
 def test_hostile_cursors_are_ignored(client, login, ada):

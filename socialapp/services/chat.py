@@ -173,6 +173,14 @@ def mark_read(member, up_to_id=None):
     return True
 
 
+def unread_upto(member, messages):
+    """The newest of `messages` (oldest first) when `member` has not read up to it: where the page that
+    shows them reports the reader's position, by a POST (showing them marks nothing)."""
+    if member is None or not messages or messages[-1].id <= member.last_read_message_id:
+        return None
+    return messages[-1].id
+
+
 def seen_by_other(member):
     """True when the newest message is the viewer's own and the other member has read it."""
     if not member or not member.last_message_id:

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, func, select, update
 
 from socialapp.extensions import db
+from socialapp.inputs import to_id
 from socialapp.models import Comment, Post, User
 from socialapp.models.base import utcnow
 from socialapp.services import notifications, text
@@ -146,4 +147,4 @@ def threads_page(viewer, post, after=None, limit=PAGE_SIZE):
 def _parse_cursor(cursor):
     """(last id, newest id) from a cursor; anything malformed reads as the first page."""
     last, _, newest = str(cursor or "").partition(".")
-    return (int(last) if last.isdigit() else None), (int(newest) if newest.isdigit() else None)
+    return to_id(last), to_id(newest)

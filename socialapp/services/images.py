@@ -3,13 +3,22 @@
 Every upload is decoded and re-encoded, so nothing the uploader put in the file (EXIF with GPS
 positions, comments, scripts disguised as images) survives. Profiles and posts both store their
 pictures through `store_image`.
+
+Decoding is what costs memory (up to 4 bytes a pixel, and a copy when a picture with transparency is
+flattened), so it is bounded three ways: a pixel limit read from the header before any pixel is
+decoded; a JPEG is decoded at 1/2, 1/4 or 1/8 of its size when the variants need no more (libjpeg
+scales while decoding), and every picture is shrunk once, right after decoding, to the size the
+largest variant needs, so no other full-size copy is made; and a process decodes at most
+IMAGE_DECODE_SLOTS pictures at once, the others waiting their turn. docs/benchmarks.md has figures.
 """
 
 import contextlib
 import io
+import math
 import os
 import re
 import secrets
+import threading
 import warnings
 
 from flask import current_app
@@ -17,12 +26,22 @@ from PIL import Image, ImageOps
 
 from socialapp.services.accounts import user_media_dir
 
-ALLOWED_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
+# MPO is JPEG with more pictures after the first (phone cameras write it); the first is the photo.
+ALLOWED_FORMATS = {"JPEG", "MPO", "PNG", "GIF", "WEBP"}
+JPEG_FORMATS = {"JPEG", "MPO"}
+# Modes whose pixels reduce() can average; palette and 1-bit ones must become colours first.
+REDUCIBLE_MODES = {"L", "LA", "RGB", "RGBA", "CMYK", "YCbCr", "I", "F"}
+# The most memory decoding and shrinking one picture takes, in bytes a pixel, in its costliest mode
+# (Pillow 13, measured with bench/images_bench.py): WebP's decoder holds the picture three times over,
+# progressive JPEG keeps every coefficient (baseline JPEG, which phones write, takes far less: it is
+# decoded at a fraction of its size), palette PNG and GIF become colours before they shrink.
+DECODE_BYTES_PER_PIXEL = {"JPEG": 8, "MPO": 8, "PNG": 12, "GIF": 10, "WEBP": 17}
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 VARIANT_RE = re.compile(r"^[a-z]{1,16}$")
 JPEG_QUALITY = 85
 UNREADABLE = "That file is not a picture we can read."
 WRONG_FORMAT = "Pictures must be JPEG, PNG, GIF or WebP."
+BUSY = "Many pictures are being uploaded right now. Please try again in a moment."
 
 
 class ImageError(ValueError):
@@ -45,14 +64,19 @@ def _read_limited(upload):
     return data
 
 
-def _max_pixels():
-    """The pixel limit: ours, or Pillow's own bomb limit if that is lower."""
-    limit = current_app.config["MAX_IMAGE_PIXELS"]
+def _max_pixels(fmt=None):
+    """The pixel limit for pictures of format `fmt`: ours, lower for formats that take more memory to
+    decode than IMAGE_DECODE_BYTES allows at that size, or Pillow's own bomb limit if that is lower."""
+    config = current_app.config
+    limit = config["MAX_IMAGE_PIXELS"]
+    if fmt in DECODE_BYTES_PER_PIXEL:
+        limit = min(limit, config["IMAGE_DECODE_BYTES"] // DECODE_BYTES_PER_PIXEL[fmt])
     return min(limit, Image.MAX_IMAGE_PIXELS) if Image.MAX_IMAGE_PIXELS else limit
 
 
-def _open_checked(data):
-    """Open and fully check the image, refusing huge dimensions before any pixel is decoded."""
+def _open_checked(data, variants):
+    """Open and fully check the image, refusing huge dimensions before any pixel is decoded; decode its
+    first frame no larger than `variants` need."""
     limit = _max_pixels()
     try:
         # Pillow warns from Image.open above its own limit; the check below enforces that limit too.
@@ -62,11 +86,11 @@ def _open_checked(data):
                 if probe.format not in ALLOWED_FORMATS:
                     raise ImageError(WRONG_FORMAT)
                 width, height = probe.size
+                limit = _max_pixels(probe.format)
                 if width * height > limit:
                     raise ImageError(f"That picture is too large ({width * height:,} pixels; the limit is {limit:,}).")
                 probe.verify()
-            image = Image.open(io.BytesIO(data))
-            image.load()
+            image = _decode_for(Image.open(io.BytesIO(data)), variants)
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -78,10 +102,41 @@ def _open_checked(data):
     return image
 
 
+def _working_size(size, variants):
+    """The smallest size of a picture of `size` that still gives every variant whole, either way up
+    (its EXIF orientation may turn it)."""
+    width, height = size
+    scale = 0.0
+    for max_w, max_h, square in variants.values():
+        fit = max if square else min  # a square crop must cover the square; a bounded one fit in its box
+        scale = max(scale, fit(max_w / width, max_h / height), fit(max_w / height, max_h / width))
+    scale = min(1.0, scale)
+    return max(1, math.ceil(width * scale)), max(1, math.ceil(height * scale))
+
+
+def _decode_for(image, variants):
+    """Decode `image` (opened, not loaded) at no more than the size `variants` need, by a whole factor."""
+    need = _working_size(image.size, variants)
+    if image.format in JPEG_FORMATS:
+        image.draft(None, need)
+    image.load()
+    factor = min(image.width // need[0], image.height // need[1])
+    if factor < 2:
+        return image
+    info = image.info  # EXIF orientation, for exif_transpose
+    if image.mode not in REDUCIBLE_MODES:
+        image = _to_rgb(image)
+    image = image.reduce(factor)
+    image.info = info
+    return image
+
+
 def _to_rgb(image):
     """JPEG has no transparency: transparent parts become white rather than black."""
+    if image.mode == "RGB":
+        return image
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
+        rgba = image if image.mode == "RGBA" else image.convert("RGBA")
         background = Image.new("RGB", rgba.size, (255, 255, 255))
         background.paste(rgba, mask=rgba.getchannel("A"))
         return background
@@ -94,9 +149,31 @@ def _to_rgb(image):
 def _variant(image, max_w, max_h, square):
     if square:
         return ImageOps.fit(image, (max_w, max_h), Image.Resampling.LANCZOS)
-    copy = image.copy()
-    copy.thumbnail((max_w, max_h), Image.Resampling.LANCZOS)
-    return copy
+    if image.width <= max_w and image.height <= max_h:
+        return image  # never enlarged
+    return ImageOps.contain(image, (max_w, max_h), Image.Resampling.LANCZOS)
+
+
+_slots = {}
+_slots_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _decoding_slot():
+    """One of the process's IMAGE_DECODE_SLOTS for decoding a picture, waited for up to IMAGE_DECODE_WAIT
+    seconds (ImageError after that): however many requests upload at once, only that many pictures are
+    in memory decoded."""
+    config = current_app.config
+    with _slots_lock:
+        slots = _slots.setdefault(
+            config["IMAGE_DECODE_SLOTS"], threading.BoundedSemaphore(config["IMAGE_DECODE_SLOTS"])
+        )
+    if not slots.acquire(timeout=config["IMAGE_DECODE_WAIT"]):
+        raise ImageError(BUSY)
+    try:
+        yield
+    finally:
+        slots.release()
 
 
 def _save(image, path):
@@ -113,18 +190,22 @@ def store_image(upload, owner_id, variants):
     (max_w, max_h, square). Square variants are centre-cropped. Raises ImageError for anything
     that is not a readable JPEG, PNG, GIF or WebP within the size and pixel limits.
     """
-    image = _to_rgb(ImageOps.exif_transpose(_open_checked(_read_limited(upload))))
+    for name in variants:
+        if not VARIANT_RE.match(name):
+            raise ValueError(f"bad variant name {name!r}")
     key = secrets.token_urlsafe(18)
     folder = os.path.join(user_media_dir(owner_id), "img")
-    os.makedirs(folder, exist_ok=True)
-    try:
-        for name, (max_w, max_h, square) in variants.items():
-            if not VARIANT_RE.match(name):
-                raise ValueError(f"bad variant name {name!r}")
-            _save(_variant(image, max_w, max_h, square), os.path.join(folder, f"{key}-{name}.jpg"))
-    except BaseException:
-        delete_image(owner_id, key)
-        raise
+    with _decoding_slot():
+        image = _open_checked(_read_limited(upload), variants)
+        ImageOps.exif_transpose(image, in_place=True)
+        image = _to_rgb(image)
+        os.makedirs(folder, exist_ok=True)
+        try:
+            for name, (max_w, max_h, square) in variants.items():
+                _save(_variant(image, max_w, max_h, square), os.path.join(folder, f"{key}-{name}.jpg"))
+        except BaseException:
+            delete_image(owner_id, key)
+            raise
     return key
 
 

@@ -26,9 +26,13 @@ def encode(created_at, id_):
 
 
 def decode(cursor):
-    """(time, id) from a cursor made by `encode`; ValueError when it is malformed."""
+    """(time, id) from a cursor made by `encode`; ValueError when it is malformed. A time with a zone is:
+    stored times are naive (UTC), and Python cannot compare the two."""
     stamp, _, id_ = (cursor or "").rpartition("_")
-    return datetime.fromisoformat(stamp), row_id(id_)
+    created_at = datetime.fromisoformat(stamp)
+    if created_at.tzinfo is not None:
+        raise ValueError(f"a cursor time with a zone: {stamp[:40]!r}")
+    return created_at, row_id(id_)
 
 
 def position(cursor):

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from socialapp import realtime
 from socialapp.extensions import db
+from socialapp.inputs import to_id
 from socialapp.models import Comment, Follow, Like, Post, PostHashtag, PostImage, User
 from socialapp.models.base import utcnow
 from socialapp.services import images, notifications, paging, text
@@ -122,7 +123,7 @@ def edit_post(user, post_id, body, remove_image_ids=(), uploads=()):
     most MAX_IMAGES in all. It is then shown as edited. A ServiceError when refused; nothing changes then."""
     post = own_post(user, post_id)
     current = pictures_of(post.id)
-    remove_ids = {int(i) for i in remove_image_ids if str(i).isdigit()}
+    remove_ids = {to_id(i) for i in remove_image_ids} - {None}
     removed = [image for image in current if image.id in remove_ids]
     kept = [image for image in current if image.id not in remove_ids]
     uploads = [upload for upload in uploads or () if getattr(upload, "filename", "")]

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from sqlalchemy import desc, func, select
 
 from socialapp.extensions import db
+from socialapp.inputs import to_id
 from socialapp.models import Post, PostHashtag, User
 from socialapp.services import accounts, search_index, social
 from socialapp.services.feed import PostPage, views
 from socialapp.services.search_index import WORD_RE, fold, rank, window
-from socialapp.services.text import MAX_TAG_LENGTH
+from socialapp.services.text import MAX_TAG_LENGTH, after_prefix
 from socialapp.services.visibility import may_interact
 
 PAGE_SIZE = 20
@@ -88,7 +89,7 @@ def _decode_posts_cursor(cursor):
     match = POSTS_CURSOR_RE.fullmatch(cursor or "")
     if not match:
         return None, 0
-    return int(match.group(1)), int(match.group(2))
+    return to_id(match.group(1)), int(match.group(2))
 
 
 def search_posts(viewer, query, cursor=None, limit=PAGE_SIZE):
@@ -122,7 +123,7 @@ def _load_posts(viewer_id, post_ids):
 
 
 def _decode_offset(cursor):
-    return int(cursor) if cursor and cursor.isdigit() and len(cursor) < 7 else 0
+    return int(cursor) if cursor and cursor.isascii() and cursor.isdigit() and len(cursor) < 7 else 0
 
 
 @dataclass
@@ -167,8 +168,8 @@ def search_hashtags(viewer, query, cursor=None, limit=PAGE_SIZE):
     posts = func.count().label("posts")
     # A range of the primary key (tag, post_id), which both databases read in order.
     matches = PostHashtag.tag.startswith(prefix, autoescape=True)
-    if ord(prefix[-1]) < 0x10FFFF:
-        matches &= PostHashtag.tag.between(prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1))
+    if after_prefix(prefix):
+        matches &= PostHashtag.tag.between(prefix, after_prefix(prefix))
     stmt = (
         select(PostHashtag.tag, posts)
         .where(matches)

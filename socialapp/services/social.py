@@ -14,6 +14,7 @@ from socialapp.extensions import db
 from socialapp.models import Block, Follow, User
 from socialapp.services import notifications, paging
 from socialapp.services.errors import NotFound, ServiceError
+from socialapp.services.text import after_prefix
 from socialapp.services.visibility import NO_SUCH_PERSON, blocks, hidden_user_ids, visible_to, visible_user
 from socialapp.signals import account_deleting
 
@@ -224,9 +225,9 @@ def _escape_like(text):
 def _starts_with(column, prefix):
     lowered = func.lower(column)
     clause = lowered.like(_escape_like(prefix) + "%", escape="\\")
-    if db.session.get_bind().dialect.name == "sqlite" and ord(prefix[-1]) < 0x10FFFF:
+    if db.session.get_bind().dialect.name == "sqlite" and after_prefix(prefix):
         # SQLite's LIKE cannot use an index on lower(column); the same prefix as a range of strings can.
-        clause = and_(clause, lowered >= prefix, lowered < prefix[:-1] + chr(ord(prefix[-1]) + 1))
+        clause = and_(clause, lowered >= prefix, lowered < after_prefix(prefix))
     return clause
 
 

@@ -43,3 +43,13 @@ def clean_text(text, max_length, error, empty, too_long, allow_empty=False):
     if len(text) > max_length:
         raise error(too_long.format(limit=max_length, length=len(text)))
     return text
+
+
+def after_prefix(prefix):
+    """The first string after every string that starts with `prefix`, for a range an index can read; None
+    when there is none (the last character is the last code point). Surrogates are skipped: no text holds
+    them, and neither database driver can encode one."""
+    code = ord(prefix[-1]) + 1
+    if 0xD800 <= code <= 0xDFFF:
+        code = 0xE000
+    return prefix[:-1] + chr(code) if code <= 0x10FFFF else None

@@ -1,9 +1,10 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from socialapp.forms import Form
 
-class RegisterForm(FlaskForm):
+
+class RegisterForm(Form):
     first_name = StringField("First name", validators=[DataRequired(), Length(max=50)])
     last_name = StringField("Last name", validators=[DataRequired(), Length(max=50)])
     username = StringField(
@@ -21,17 +22,17 @@ class RegisterForm(FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     login = StringField("Username or email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired()])
     remember = BooleanField("Remember me")
 
 
-class EmailOnlyForm(FlaskForm):
+class EmailOnlyForm(Form):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField("New password", validators=[DataRequired()])
     confirm = PasswordField(
         "Confirm new password",
@@ -39,7 +40,7 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField("Current password", validators=[DataRequired()])
     new_password = PasswordField("New password", validators=[DataRequired()])
     confirm = PasswordField(
@@ -48,12 +49,12 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(Form):
     email = EmailField("New email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired()])
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     password = PasswordField("Password", validators=[DataRequired()])
     confirm = BooleanField(
         "I understand that my account and everything in it will be deleted",

@@ -3,7 +3,8 @@
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from socialapp.extensions import limiter
+from socialapp.extensions import account_key, limiter, per_account
+from socialapp.inputs import id_arg
 from socialapp.services import chat
 from socialapp.services.errors import InvalidInput
 from socialapp.web import is_htmx
@@ -27,9 +28,6 @@ def chat_context():
     return {"viewer": current_user, "push": False, "page_size": chat.PAGE_SIZE}
 
 
-def _int_arg(name):
-    value = request.values.get(name, "")
-    return int(value) if value.isdigit() else None
 
 
 def _people(template="chat/_user_list.html", **context):
@@ -61,7 +59,7 @@ def badge():
 @bp.get("/conversations")
 @login_required
 def conversations():
-    rows = chat.conversations_for(current_user.id, before=_int_arg("before"))
+    rows = chat.conversations_for(current_user.id, before=id_arg("before"))
     return render_template("chat/_conversation_page.html", conversations=rows)
 
 
@@ -69,16 +67,13 @@ def conversations():
 @login_required
 def conversation(username):
     other = chat.partner_named(current_user.id, username)
-    member = chat.membership(current_user.id, other.id)
-    before = _int_arg("before")
-    if member and before is None:
-        chat.mark_read(member)  # the newest messages are about to be on screen
-    return conversation_page(other, member, before)
+    return conversation_page(other, chat.membership(current_user.id, other.id), id_arg("before"))
 
 
 def conversation_page(other, member, before=None, body="", error=None):
     """The conversation with `other`: a page of messages (the newest unless `before`), their presence,
-    "Seen", and the composer holding `body` and `error`."""
+    "Seen", and the composer holding `body` and `error`. The newest page reports itself read once shown
+    (an htmx POST, or a button without scripts): showing it marks nothing."""
     messages, more = chat.history(member.conversation_id, before_id=before) if member else ([], False)
     return render_template(
         "chat/conversation.html",
@@ -89,6 +84,7 @@ def conversation_page(other, member, before=None, body="", error=None):
         seen=chat.seen_by_other(member),
         body=body,
         error=error,
+        unread_upto=chat.unread_upto(member, messages) if before is None else None,
     )
 
 
@@ -98,21 +94,20 @@ def messages(username):
     """Older messages (before=<id>, for scrolling up) or newer ones (after=<id>, after a reconnect)."""
     other = chat.partner_named(current_user.id, username)
     member = chat.membership(current_user.id, other.id)
-    after = _int_arg("after")
+    after = id_arg("after", low=0)
     if after is not None:
         found = chat.messages_after(member.conversation_id, after) if member else []
-        if member and found:
-            chat.mark_read(member, found[-1].id)
-        seen = chat.seen_by_other(member)
-        return render_template("chat/_caught_up.html", other=other, messages=found, after=after, seen=seen)
+        upto, seen = chat.unread_upto(member, found), chat.seen_by_other(member)
+        return render_template("chat/_caught_up.html", other=other, messages=found, after=after, seen=seen, upto=upto)
     if member is None:
         return render_template("chat/_older.html", other=other, messages=[], more=False)
-    older, more = chat.history(member.conversation_id, before_id=_int_arg("before"))
+    older, more = chat.history(member.conversation_id, before_id=id_arg("before"))
     return render_template("chat/_older.html", other=other, messages=older, more=more)
 
 
 @bp.post("/<username>/messages")
 @login_required
+@per_account("CHAT_MESSAGE_RATE_LIMIT")
 def send(username):
     other = chat.partner_named(current_user.id, username)
     body = request.form.get("body", "")
@@ -135,16 +130,20 @@ def _composer_error(other, body, error):
 @bp.post("/<username>/read")
 @login_required
 def read(username):
+    """The conversation is read up to `upto`: sent by the page once it shows the messages (or by its
+    "Mark as read" button without scripts). The badge answers at once, whether or not a socket is open."""
     other = chat.partner_named(current_user.id, username)
     member = chat.membership(current_user.id, other.id)
     if member is not None:
-        chat.mark_read(member, _int_arg("upto"))
-    return "", 204
+        chat.mark_read(member, id_arg("upto"))
+    if not is_htmx():
+        return redirect(url_for(".conversation", username=other.username), 303)
+    return render_template("chat/_badge.html", count=chat.unread_total(current_user.id), oob=True)
 
 
 @bp.post("/<username>/typing")
 @login_required
-@limiter.limit(TYPING_LIMIT, key_func=lambda: f"chat-typing:{current_user.id}")
+@limiter.limit(TYPING_LIMIT, key_func=account_key)
 def typing(username):
     other = chat.partner_named(current_user.id, username)
     chat.typing(current_user, other)

@@ -1,8 +1,9 @@
 """The bell, the notifications page, marking as read."""
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from socialapp.inputs import id_arg
 from socialapp.services import notifications
 from socialapp.web import is_htmx
 
@@ -63,7 +64,7 @@ def menu():
 @bp.get("/notifications")
 @login_required
 def index():
-    before = request.args.get("before", type=int)
+    before = id_arg("before")
     rows, next_before = notifications.page(current_user.id, before)
     template = "notifications/_page.html" if is_htmx() and before else "notifications/index.html"
     return render_template(template, rows=rows, next_before=next_before)

@@ -4,7 +4,8 @@ from flask import redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from socialapp.blueprints.posts.routes import bp
-from socialapp.extensions import db
+from socialapp.extensions import db, per_account
+from socialapp.inputs import to_id
 from socialapp.models import Comment
 from socialapp.services import comments, posts
 from socialapp.services.errors import InvalidInput
@@ -36,9 +37,10 @@ def more_comments(post_id):
 
 @bp.post("/p/<int:post_id>/comments")
 @login_required
+@per_account("COMMENT_RATE_LIMIT")
 def add(post_id):
     body = request.form.get("body", "")
-    parent_id = request.form.get("parent_id", type=int)
+    parent_id = to_id(request.form.get("parent_id"))
     post = posts.visible_post(current_user.id, post_id)
     parent = parent_id and db.session.get(Comment, parent_id)
     try:

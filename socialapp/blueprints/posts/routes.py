@@ -3,6 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from socialapp.extensions import per_account
 from socialapp.services import feed, posts, social
 from socialapp.services.errors import InvalidInput
 from socialapp.services.visibility import visible_user_named
@@ -55,6 +56,7 @@ def new_posts():
 
 @bp.post("/posts")
 @login_required
+@per_account("POST_RATE_LIMIT")
 def create():
     body = request.form.get("body", "")
     try:

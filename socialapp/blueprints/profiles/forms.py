@@ -1,11 +1,11 @@
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SelectField, StringField, TextAreaField, URLField
 
+from socialapp.forms import Form
 from socialapp.services.profiles import country_choices
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     """Every profile field; the set-up page shows only some of them. Rules live in services.profiles."""
 
     picture = FileField("Profile picture")
