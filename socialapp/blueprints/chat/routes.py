@@ -28,8 +28,6 @@ def chat_context():
     return {"viewer": current_user, "push": False, "page_size": chat.PAGE_SIZE}
 
 
-
-
 def _people(template="chat/_user_list.html", **context):
     presence = request.args.get("presence", "all")
     presence = presence if presence in PRESENCE_FILTERS else "all"
