@@ -8,6 +8,7 @@ import contextlib
 import os
 import uuid
 
+import jinja2
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
@@ -148,12 +149,32 @@ def app_overrides(request):
     return getattr(request, "param", {})
 
 
+class SharedTemplateCode(jinja2.BytecodeCache):
+    """Compiled templates kept for every app the tests build: each test has an app of its own, which
+    would otherwise parse and compile again every template the test before it rendered. Jinja keys the
+    code by template and source checksum, so an edited template is compiled afresh."""
+
+    def __init__(self):
+        self.code = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CODE = SharedTemplateCode()
+
+
 @pytest.fixture
 def app(database_url, tmp_path, app_overrides):
     from socialapp import create_app
     from socialapp.extensions import db
 
     app = create_app(app_config(database_url, tmp_path, **app_overrides))
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE
     app.test_client_class = RequestScopedClient
     with app.app_context():
         yield app
