@@ -1,13 +1,15 @@
 """What every page shares: the signed-in user, error pages, safe redirects, template helpers."""
 
+import functools
 from urllib.parse import urlsplit
 
 from flask import jsonify, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from socialapp.extensions import db, login_manager
-from socialapp.services import sessions
+from socialapp.services import roles, sessions
 from socialapp.services.errors import ServiceError
 
 ERROR_TEXT = {
@@ -46,6 +48,20 @@ def unauthorized():
     if request.accept_mimetypes.best == "application/json":
         return jsonify(error="login required"), 401
     return redirect(login_url)
+
+
+def role_required(role):
+    """A route for `role` and above (services/roles.py): visitors are sent to log in, others get 403."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def guarded(*args, **kwargs):
+            roles.require_role(current_user, role)
+            return view(*args, **kwargs)
+
+        return login_required(guarded)
+
+    return decorate
 
 
 def safe_next(target, default="main.index"):

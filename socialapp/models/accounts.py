@@ -37,6 +37,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime)
     pending_email: Mapped[str | None] = mapped_column(String(254))
+    # "member", "moderator" or "admin" (services/roles.py); the first account on an instance is admin.
+    role: Mapped[str] = mapped_column(String(16), default="member", server_default="member")
 
     bio: Mapped[str] = mapped_column(String(160), default="")
     about: Mapped[str] = mapped_column(Text, default="")
@@ -80,6 +82,15 @@ class User(UserMixin, db.Model):
     @property
     def is_verified(self):
         return self.email_verified_at is not None
+
+    @property
+    def is_moderator(self):
+        """A moderator or an admin: may act on reports and suspend people."""
+        return self.role in ("moderator", "admin")
+
+    @property
+    def is_admin(self):
+        return self.role == "admin"
 
     @property
     def full_name(self):

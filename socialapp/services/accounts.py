@@ -16,7 +16,7 @@ from zxcvbn import zxcvbn
 from socialapp.extensions import db
 from socialapp.models import User
 from socialapp.models.base import utcnow
-from socialapp.services import sessions, tokens
+from socialapp.services import roles, sessions, tokens
 from socialapp.services.errors import InvalidInput
 from socialapp.services.mail import send_email, site_url
 from socialapp.signals import account_deleting
@@ -126,6 +126,8 @@ def _add_unless_taken(user):
         if existing is None:
             raise
         return existing
+    if roles.is_first_account(user):
+        user.role = "admin"
     return None
 
 
