@@ -186,6 +186,6 @@ def test_search_is_the_one_place_to_find_people(browser, world):
     nav.get_by_role("link", name="Search").click()
     expect(page.get_by_role("heading", name="Suggested for you")).to_be_visible()
     expect(page.get_by_role("list", name="Suggestions").get_by_role("link", name="Cy Twombly")).to_be_visible()
-    page.get_by_role("link", name="More suggestions").click()
+    page.get_by_role("link", name="All suggestions").click()
     expect(page.get_by_role("heading", name="People to follow")).to_be_visible()
     context.close()
