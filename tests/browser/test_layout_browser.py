@@ -4,8 +4,8 @@ navigation column show where they should, and the account menu stays on screen."
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import LiveServer, session_cookie
 from tests.conftest import app_config, empty_database
+from tests.support.browser import LiveServer, session_cookie
 
 pytestmark = pytest.mark.browser
 
