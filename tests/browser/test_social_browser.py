@@ -31,11 +31,11 @@ def test_blocked_person_vanishes_from_suggestions_and_search(page, live_server):
     live_server.make_user("ada")
     live_server.make_user("mallory", first_name="Mallory", last_name="Moe")
     log_in(page, live_server, "ada")
-    page.get_by_role("link", name="People", exact=True).click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Search").click()
     suggestions = page.get_by_role("list", name="Suggestions")
     expect(suggestions.get_by_role("link", name="Mallory Moe")).to_be_visible()
 
-    page.get_by_role("link", name="Find people").click()
+    page.get_by_role("link", name="Find people by name or username").click()
     # Results arrive as you type; Enter also searches, even before the page's scripts have loaded.
     page.get_by_label("Name or username").fill("mall")
     page.get_by_label("Name or username").press("Enter")
@@ -48,10 +48,12 @@ def test_blocked_person_vanishes_from_suggestions_and_search(page, live_server):
     expect(page.get_by_text("You blocked Mallory Moe.")).to_be_visible()
     expect(page.get_by_role("list", name="Blocked people").get_by_text("Mallory Moe")).to_be_visible()
 
-    page.get_by_role("link", name="People", exact=True).click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Search").click()
+    page.get_by_role("link", name="All suggestions").click()
     expect(page.get_by_role("heading", name="People to follow")).to_be_visible()
     expect(page.get_by_text("Mallory Moe")).to_have_count(0)
-    page.get_by_role("link", name="Find people").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Search").click()
+    page.get_by_role("link", name="Find people by name or username").click()
     page.get_by_label("Name or username").fill("mall")
     page.get_by_label("Name or username").press("Enter")
     expect(page.get_by_text("Nobody matches")).to_be_visible()

@@ -3,7 +3,7 @@
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from socialapp.services import search
+from socialapp.services import search, social
 from socialapp.web import is_htmx
 
 bp = Blueprint("search", __name__)
@@ -47,7 +47,12 @@ def results():
         if target:
             return redirect(url_for("profiles.show", username=target[1].username))
     tab = tab if tab in search.TABS else default_tab(query)
-    context = tab_context(tab, query, request.args.get("cursor")) if query else {}
+    # Without a query the page is where people are found: it suggests some to follow.
+    context = (
+        tab_context(tab, query, request.args.get("cursor"))
+        if query
+        else {"suggested": social.suggestions_box(current_user, 5)}
+    )
     if is_htmx() and query:
         return render_template(PARTIALS[tab], query=query, **context)
     return render_template("search/results.html", query=query, search_query=query, tab=tab, tabs=search.TABS, **context)
