@@ -98,8 +98,11 @@ def report(found):
     for (impact, rule), where in sorted(found.items()):
         counts[impact] += len(where)
         lines.append(f"{impact} {rule}: {where[0][3]} ({len(where)} pages)")
-        for theme, width, path, _, targets in where[:6]:
-            lines.append(f"    {theme} {width}px {path}: {', '.join(targets)}")
+        shown = set()
+        for theme, width, path, _, targets in where:
+            if (path, tuple(targets)) not in shown:  # the same nodes at another width or theme are left out
+                shown.add((path, tuple(targets)))
+                lines.append(f"    {theme} {width}px {path}: {', '.join(targets)}")
     summary = ", ".join(f"{counts[i]} {i}" for i in ("critical", "serious", "moderate", "minor"))
     print("axe summary (violations x pages):", summary)
     print("\n".join(lines))
