@@ -62,6 +62,26 @@ def test_change_password_needs_the_current_one(client, make_user):
     assert b"Your current password is not right." in response.data
 
 
+def test_change_password_tells_a_wrong_current_password_and_a_weak_new_one_together(client, make_user):
+    make_user("ada")
+    log_in(client)
+    response = client.post(
+        "/settings/password",
+        data={"pw-current_password": "wrong wrong wrong", "pw-new_password": "password", "pw-confirm": "other"},
+    )
+    assert response.status_code == 422
+    for message in (b"Your current password is not right.", b"too easy to guess", b"do not match"):
+        assert message in response.data
+
+
+def test_reset_tells_a_weak_password_and_a_mismatch_together(client, make_user, outbox):
+    make_user("ada", email="ada@example.com")
+    client.post("/password/forgot", data={"email": "ada@example.com"})
+    response = client.post(outbox.last_link(), data={"password": "password", "confirm": "passwort"})
+    assert response.status_code == 422
+    assert b"too easy to guess" in response.data and b"do not match" in response.data
+
+
 def test_change_password_signs_out_other_sessions_but_not_this_one(app, client, make_user):
     make_user("ada")
     other = app.test_client()

@@ -63,6 +63,28 @@ def test_register_rejects_bad_input_and_keeps_what_was_typed(client, db, fields,
     assert db.session.query(User).count() == 0
 
 
+def test_register_shows_every_mistake_at_once_and_keeps_what_was_typed(client, make_user):
+    make_user("ada")
+    response = register(client, email="not-an-email", password="password1", confirm="password2")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    for message in ("That username is taken", "valid email", "too easy to guess", "do not match"):
+        assert message in html
+    assert html.count('aria-invalid="true"') == 4
+    assert 'value="ada"' in html and 'value="not-an-email"' in html and 'value="Lovelace"' in html
+    assert "password1" not in html
+
+
+def test_registration_problems_names_every_field_and_register_refuses_them_together(db, make_user):
+    make_user("ada")
+    problems = accounts.registration_problems("Ada", "Lovelace", "ada", "nope", "password1")
+    assert [field for field, _ in problems.problems] == ["username", "email", "password"]
+    assert accounts.registration_problems("Ada", "Lovelace", "grace", "grace@example.com", STRONG) is None
+    with pytest.raises(accounts.AccountError) as raised:
+        accounts.register("Ada", "Lovelace", "ada", "nope", "password1")
+    assert len(raised.value.problems) == 3
+
+
 def test_usernames_are_unique_ignoring_case(client, make_user):
     make_user("Ada")
     response = register(client, username="aDA")

@@ -28,11 +28,33 @@ MIN_PASSWORD_SCORE = 2  # zxcvbn: 0 too guessable ... 4 very unguessable
 
 
 class AccountError(InvalidInput):
-    """A rule was broken; `field` names the form field the message belongs to."""
+    """A rule was broken; `field` names the form field the message belongs to. `problems` holds every
+    (field, message) found at once, so a form can show them all together."""
 
     def __init__(self, message, field=None):
         super().__init__(message)
         self.field = field
+        self.problems = [(field, message)]
+
+    @classmethod
+    def gather(cls, errors):
+        """One AccountError carrying every problem of `errors`, or None when there are none."""
+        if not errors:
+            return None
+        combined = cls(errors[0].message, errors[0].field)
+        combined.problems = [problem for error in errors for problem in error.problems]
+        return combined
+
+
+def _collect(*checks):
+    """The AccountErrors raised by each of `checks` (functions without arguments), in order."""
+    errors = []
+    for check in checks:
+        try:
+            check()
+        except AccountError as error:
+            errors.append(error)
+    return errors
 
 
 class NotVerified(AccountError):
@@ -84,6 +106,26 @@ def find_by_login(login):
     return find_by_username(login)
 
 
+def registration_problems(first_name, last_name, username, email, password):
+    """Every rule a registration breaks, as one AccountError (None when it breaks none). Empty values are
+    left to the form, which asks for them."""
+    first_name, last_name, username = (first_name or "").strip(), (last_name or "").strip(), (username or "").strip()
+    checks = []
+    if username:
+        checks.append(lambda: check_username(username))
+        checks.append(lambda: _check_username_free(username))
+    if email:
+        checks.append(lambda: normalize_email(email))
+    if password:
+        checks.append(lambda: check_password(password, username, email, first_name, last_name))
+    return AccountError.gather(_collect(*checks))
+
+
+def _check_username_free(username):
+    if USERNAME_RE.match(username) and find_by_username(username):
+        raise AccountError("That username is taken. Choose another.", "username")
+
+
 def register(first_name, last_name, username, email, password, browser=None):
     """Create an unverified account and mail its verification link; the normalised address.
 
@@ -91,14 +133,13 @@ def register(first_name, last_name, username, email, password, browser=None):
     the form tells nobody which addresses are registered. `browser` is a secret kept in the registering
     browser's session: only a browser holding it is logged in by the link (see verify_email).
     """
+    problems = registration_problems(first_name, last_name, username, email, password)
+    if problems:
+        raise problems
     first_name, last_name, username = first_name.strip(), last_name.strip(), username.strip()
-    check_username(username)
     email = normalize_email(email)
-    check_password(password, username, email, first_name, last_name)
     # Hashed before looking the address up, so that both answers take as long.
     password_hash = generate_password_hash(password)
-    if find_by_username(username):
-        raise AccountError("That username is taken. Choose another.", "username")
     existing = find_by_email(email)
     if existing is None:
         user = User(
@@ -229,7 +270,7 @@ def _set_password(user, password):
 def reset_password(user, password):
     """Set a new password from a reset link, logging out every login. The link also proves the address,
     so it verifies it."""
-    check_password(password, user.username, user.email, user.first_name, user.last_name)
+    check_new_password(user, password)
     user.session_key = None
     _set_password(user, password)
     if not user.is_verified:
@@ -238,12 +279,38 @@ def reset_password(user, password):
 
 
 def change_password(user, current_password, new_password):
-    """Change the password; other sessions are signed out."""
-    if not check_password_hash(user.password_hash, current_password or ""):
-        raise AccountError("Your current password is not right.", "current_password")
-    check_password(new_password, user.username, user.email, user.first_name, user.last_name, field="new_password")
+    """Change the password; other sessions are signed out. A wrong current password and a weak new one
+    are told together."""
+    problems = change_password_problems(user, current_password, new_password)
+    if problems:
+        raise problems
     _set_password(user, new_password)
     db.session.commit()
+
+
+def change_password_problems(user, current_password, new_password):
+    """Every rule a password change breaks, as one AccountError, or None. An empty new password is left to
+    the form."""
+
+    def check_current():
+        if not check_password_hash(user.password_hash, current_password or ""):
+            raise AccountError("Your current password is not right.", "current_password")
+
+    checks = [check_current]
+    if new_password:
+        checks.append(lambda: check_new_password(user, new_password, field="new_password"))
+    return AccountError.gather(_collect(*checks))
+
+
+def password_problems(user, password):
+    """What is wrong with `password` as `user`'s new one, as an AccountError, or None (empty is left to the
+    form)."""
+    return AccountError.gather(_collect(lambda: check_new_password(user, password))) if password else None
+
+
+def check_new_password(user, password, field="password"):
+    """Raise AccountError unless `password` is strong enough for `user` (whose names it must not lean on)."""
+    check_password(password, user.username, user.email, user.first_name, user.last_name, field=field)
 
 
 def _email_change_fingerprint(user):

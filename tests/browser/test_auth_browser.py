@@ -88,3 +88,32 @@ def test_log_in_and_out(page, live_server):
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_text("You are logged out.")).to_be_visible()
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Log in")).to_be_visible()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_sign_up_shows_every_mistake_after_one_submit_and_keeps_what_was_typed(open_page, live_server, width):
+    live_server.make_user("ada")
+    page = open_page(viewport={"width": width, "height": 844})
+    posts = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    page.goto(live_server("/register"))
+    page.get_by_label("First name").fill("Ada")
+    page.get_by_label("Last name").fill("Lovelace")
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Email").fill("ada@nowhere")
+    page.get_by_label("Password", exact=True).fill("password1")
+    page.get_by_label("Confirm password").fill("password1")
+    page.get_by_role("button", name="Create account").click()
+
+    expect(page.get_by_text("That username is taken. Choose another.")).to_be_visible()
+    expect(page.get_by_text(re.compile("Enter a valid email address"))).to_be_visible()
+    expect(page.get_by_text(re.compile("This password is too easy to guess"))).to_be_visible()
+    assert len(posts) == 1
+    for label in ("Username", "Email"):
+        expect(page.get_by_label(label)).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Password", exact=True)).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("First name")).not_to_have_attribute("aria-invalid", re.compile(".*"))
+    expect(page.get_by_label("Username")).to_have_value("ada")
+    expect(page.get_by_label("Email")).to_have_value("ada@nowhere")
+    expect(page.get_by_label("Last name")).to_have_value("Lovelace")
+    expect(page.get_by_label("Password", exact=True)).to_have_value("")

@@ -28,12 +28,14 @@ def login_failed(response):
 
 
 def form_error(form, error):
-    """Put a service's AccountError on the field it names (or on the form) and return 422."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
+    """Put each problem of a service's AccountError on the field it names (or on the form) and return 422.
+    `error` may be None (nothing more to show)."""
+    for name, message in error.problems if error else ():
+        field = form._fields.get(name) if name else None
+        if field is None:
+            form.form_errors.append(message)
+        elif message not in field.errors:
+            field.errors = [*field.errors, message]
     return 422
 
 
@@ -61,7 +63,9 @@ def register():
         else:
             return render_template("auth/check_email.html", email=email)
     elif form.is_submitted():
-        status = 422
+        # The service's rules are told with the form's, so every mistake shows on the first submit.
+        fields = ("first_name", "last_name", "username", "email", "password")
+        status = form_error(form, accounts.registration_problems(*(form[name].data for name in fields)))
     return render_template("auth/register.html", form=form), status
 
 
@@ -154,7 +158,7 @@ def reset_password(token):
             flash("Your password is changed. Log in with the new one.", "success")
             return redirect(url_for("auth.login"))
     elif form.is_submitted():
-        status = 422
+        status = form_error(form, accounts.password_problems(user, form.password.data))
     return render_template("auth/reset.html", form=form), status
 
 
@@ -179,7 +183,8 @@ def render_settings(status=200, **forms_given):
 def change_password():
     form = forms.ChangePasswordForm(prefix="pw")
     if not form.validate_on_submit():
-        return render_settings(422, password_form=form)
+        problems = accounts.change_password_problems(current_user, form.current_password.data, form.new_password.data)
+        return render_settings(form_error(form, problems), password_form=form)
     try:
         accounts.change_password(current_user, form.current_password.data, form.new_password.data)
     except AccountError as error:
