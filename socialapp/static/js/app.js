@@ -228,7 +228,7 @@ function restoreFocus(ctx, state) {
   if (replacement && focusable(replacement)) return;
   const article = newContent(state);
   if (article && focusable(article)) return;
-  const form = state.formId && document.getElementById(state.formId);
+  const form = state.formId ? document.getElementById(state.formId) : null;
   const control = form?.querySelector("button:not([type=button]), [type=submit]");
   if (control && focusable(control)) return;
   if (focused?.id && document.getElementById(focused.id) && focusable(document.getElementById(focused.id))) return;
