@@ -34,3 +34,249 @@ document.addEventListener("htmx:ws:before:connection", (event) => {
   }, READY_WITHIN);
 });
 document.addEventListener("live:ready", () => clearInterval(watchdog));
+
+// ---- Feedback on every action -------------------------------------------------------------------------
+// A request a person started (a click or a submit) marks its control busy at once: aria-busy (Pico draws a
+// spinner) and aria-disabled, with further clicks and submits held back while it runs. aria-disabled rather
+// than `disabled`, which would throw the keyboard focus out to <body>.
+const ACTIONS = new Set(["click", "submit"]);
+const requests = new WeakMap(); // ctx -> {control, form, focused, added, observer}
+
+function isAction(ctx) {
+  return ACTIONS.has(ctx.sourceEvent?.type);
+}
+
+function controlOf(ctx) {
+  const source = ctx.sourceElement;
+  if (source.tagName !== "FORM") return source;
+  const submitter = ctx.sourceEvent?.submitter;
+  return submitter && submitter.form === source ? submitter : source.querySelector("button:not([type=button]), [type=submit]");
+}
+
+function setBusy(state, busy) {
+  for (const element of [state.control, state.form]) {
+    if (!element) continue;
+    if (busy) element.setAttribute("aria-busy", "true");
+    else element.removeAttribute("aria-busy");
+  }
+  if (!state.control) return;
+  if (busy) state.control.setAttribute("aria-disabled", "true");
+  else state.control.removeAttribute("aria-disabled");
+}
+
+// Hold back a second click or submit while the first is in flight.
+for (const type of ["click", "submit"]) {
+  document.addEventListener(
+    type,
+    (event) => {
+      const busy =
+        type === "click" ? event.target.closest?.("[aria-disabled='true']") : event.target.matches?.("[aria-busy='true']");
+      if (busy) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+      }
+    },
+    true,
+  );
+}
+
+// Pictures go up with XMLHttpRequest, which, unlike fetch, reports upload progress: a <progress> in the form.
+const UPLOAD_TIMEOUT = 120000; // ms; the htmx-config timeout is for everything else
+
+function hasFiles(body) {
+  return body instanceof FormData && [...body.values()].some((value) => value instanceof File && value.size > 0);
+}
+
+function uploadWithProgress(form) {
+  return (url, request) =>
+    new Promise((resolve, reject) => {
+      const progress = document.createElement("progress");
+      progress.className = "upload-progress";
+      progress.max = 100;
+      progress.value = 0;
+      progress.setAttribute("aria-label", "Uploading");
+      form.append(progress);
+      const xhr = new XMLHttpRequest();
+      xhr.open(request.method, url);
+      for (const [name, value] of Object.entries(request.headers)) xhr.setRequestHeader(name, value);
+      xhr.upload.onprogress = (event) => {
+        if (event.lengthComputable) progress.value = Math.round((event.loaded / event.total) * 100);
+      };
+      const done = () => progress.remove();
+      xhr.onload = () => {
+        done();
+        const headers = new Headers();
+        for (const line of xhr.getAllResponseHeaders().trim().split(/\r?\n/)) {
+          const at = line.indexOf(":");
+          if (at > 0) headers.append(line.slice(0, at).trim(), line.slice(at + 1).trim());
+        }
+        const body = [204, 304].includes(xhr.status) ? null : xhr.responseText;
+        resolve(new Response(body, { status: xhr.status, statusText: xhr.statusText, headers }));
+      };
+      xhr.onerror = () => {
+        done();
+        reject(new TypeError("Network error"));
+      };
+      request.signal.addEventListener("abort", () => {
+        xhr.abort();
+        done();
+        reject(new DOMException("Aborted", "AbortError"));
+      });
+      xhr.send(request.body);
+    });
+}
+
+document.addEventListener("htmx:config:request", (event) => {
+  const { ctx } = event.detail;
+  if (isAction(ctx) && hasFiles(ctx.request.body)) ctx.request.timeout ??= UPLOAD_TIMEOUT;
+});
+
+document.addEventListener("htmx:before:request", (event) => {
+  const { ctx } = event.detail;
+  if (!isAction(ctx)) return;
+  const form = ctx.sourceElement.closest("form");
+  const focused = document.activeElement;
+  const state = { control: controlOf(ctx), form, focused, formId: focused?.form?.id, added: [] };
+  requests.set(ctx, state);
+  setBusy(state, true);
+  if (form && hasFiles(ctx.request.body)) ctx.fetch = uploadWithProgress(form);
+});
+
+// A failure the app did not answer itself (its own errors come as a toast, HX-Retarget: #toasts, and a
+// refused form comes back re-rendered with 422) is not swapped in: a toast says so and offers to retry.
+function isOwnAnswer(ctx) {
+  return Boolean(ctx.hx?.retarget) || ctx.response.status === 422;
+}
+
+document.addEventListener("htmx:after:request", (event) => {
+  const { ctx } = event.detail;
+  if (ctx.response.status < 400 || isOwnAnswer(ctx)) return;
+  event.preventDefault();
+  if (isAction(ctx)) showFailure(ctx, `The server answered ${ctx.response.status}.`);
+});
+
+document.addEventListener("htmx:error", (event) => {
+  const { ctx } = event.detail;
+  if (!ctx || !isAction(ctx) || !requests.has(ctx)) return;
+  const timedOut = ctx.request.signal?.reason === "timeout";
+  showFailure(ctx, timedOut ? "The server took too long to answer." : "The server could not be reached.");
+});
+
+function showFailure(ctx, reason) {
+  const toasts = document.getElementById("toasts");
+  const template = document.getElementById("failure-toast");
+  if (!toasts || !template) return;
+  const toast = template.content.firstElementChild.cloneNode(true);
+  toast.querySelector("[data-reason]").textContent = reason;
+  toast.querySelector("[data-retry]").addEventListener("click", () => {
+    const control = requests.get(ctx)?.control;
+    if (control?.isConnected) control.focus();
+    toast.remove();
+    retry(ctx);
+  });
+  toasts.append(toast);
+}
+
+function retry(ctx) {
+  const source = ctx.sourceElement;
+  if (source.tagName === "FORM" && source.isConnected) {
+    const submitter = ctx.sourceEvent?.submitter;
+    source.requestSubmit(submitter?.isConnected && submitter.form === source ? submitter : undefined);
+    return;
+  }
+  const options = { source: source.isConnected ? source : undefined, swap: ctx.swap, event: { type: "click" } };
+  if (ctx.target?.isConnected) options.target = ctx.target;
+  htmx.ajax(ctx.request.method, ctx.request.action, options);
+}
+
+// Focus after a swap: kept on the control (its replacement, found by the form's id), or moved to the new
+// content (a new post or comment), or kept in the field being typed in; never left on <body>.
+document.addEventListener("htmx:before:swap", (event) => {
+  const state = requests.get(event.detail.ctx);
+  if (!state) return;
+  state.observer = new MutationObserver((records) => {
+    for (const record of records) state.added.push(...[...record.addedNodes].filter((n) => n.nodeType === 1));
+  });
+  state.observer.observe(document.body, { childList: true, subtree: true });
+});
+
+function focusable(element) {
+  if (!element.matches("a[href], button, input, textarea, select, summary, [tabindex]")) {
+    element.setAttribute("tabindex", "-1");
+  }
+  element.focus();
+  return document.activeElement === element;
+}
+
+function newContent(state) {
+  for (const node of state.added) {
+    if (!node.isConnected || node.closest("form")) continue;
+    const article = node.matches("article") ? node : node.querySelector("article");
+    if (article) return article;
+  }
+  return null;
+}
+
+function restoreFocus(ctx, state) {
+  const { focused } = state;
+  if (focused?.isConnected && focused !== document.body) {
+    if (document.activeElement === document.body) focused.focus();
+    return;
+  }
+  const typing = focused?.matches?.("input:not([type=submit]), textarea") && focused.id;
+  const replacement = typing ? document.getElementById(focused.id) : null;
+  if (replacement && focusable(replacement)) return;
+  const article = newContent(state);
+  if (article && focusable(article)) return;
+  const form = state.formId ? document.getElementById(state.formId) : null;
+  const control = form?.querySelector("button:not([type=button]), [type=submit]");
+  if (control && focusable(control)) return;
+  if (focused?.id && document.getElementById(focused.id) && focusable(document.getElementById(focused.id))) return;
+  if (ctx.target?.isConnected && ctx.target !== document.body) focusable(ctx.target);
+}
+
+document.addEventListener("htmx:finally:request", (event) => {
+  const { ctx } = event.detail;
+  const state = requests.get(ctx);
+  if (!state) return;
+  state.observer?.disconnect();
+  setBusy(state, false);
+  if (document.activeElement === document.body || !document.activeElement?.isConnected) restoreFocus(ctx, state);
+  state.added = [];
+});
+
+// Counts that change live (the bell, the chat badge) are read out by a polite live region.
+const counts = {};
+function readCounts() {
+  const bell = document.getElementById("bell");
+  const badge = document.getElementById("chat-badge");
+  return {
+    notifications: bell ? Number((bell.getAttribute("aria-label") || "").match(/\d+/)?.[0] || 0) : null,
+    messages: badge ? (badge.hidden ? 0 : Number(badge.textContent.match(/\d+/)?.[0] || 0)) : null,
+  };
+}
+function plural(n, one, many) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+function announceCounts() {
+  const region = document.getElementById("live-counts");
+  if (!region) return;
+  const now = readCounts();
+  const said = [];
+  if (now.notifications !== null && counts.notifications !== undefined && now.notifications !== counts.notifications) {
+    said.push(plural(now.notifications, "unread notification", "unread notifications"));
+  }
+  if (now.messages !== null && counts.messages !== undefined && now.messages !== counts.messages) {
+    said.push(plural(now.messages, "unread chat message", "unread chat messages"));
+  }
+  Object.assign(counts, now);
+  if (said.length) region.textContent = said.join(", ");
+}
+let countsTimer = null;
+document.addEventListener("DOMContentLoaded", () => {
+  Object.assign(counts, readCounts());
+  new MutationObserver(() => {
+    clearTimeout(countsTimer);
+    countsTimer = setTimeout(announceCounts, 100);
+  }).observe(document.body, { childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ["aria-label", "hidden"] });
+});
