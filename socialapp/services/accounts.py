@@ -25,6 +25,8 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{3,30}$")
 RESERVED_USERNAMES = {"admin", "root", "support", "socialapp", "settings", "login", "logout", "me"}
 MIN_PASSWORD_LENGTH = 8
 MIN_PASSWORD_SCORE = 2  # zxcvbn: 0 too guessable ... 4 very unguessable
+# zxcvbn refuses to score more than this many characters; a longer password is scored on its start.
+ZXCVBN_MAX = 72
 
 
 class AccountError(InvalidInput):
@@ -81,7 +83,7 @@ def check_password(password, *user_inputs, field="password"):
     """Raise AccountError unless `password` is long and hard enough to guess."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise AccountError(f"Use at least {MIN_PASSWORD_LENGTH} characters.", field)
-    result = zxcvbn(password[:100], user_inputs=[u for u in user_inputs if u])
+    result = zxcvbn(password[:ZXCVBN_MAX], user_inputs=[u for u in user_inputs if u])
     if result["score"] < MIN_PASSWORD_SCORE:
         hint = result["feedback"].get("warning") or "Add another word or two."
         raise AccountError(f"This password is too easy to guess. {hint}".strip(), field)
