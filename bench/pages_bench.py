@@ -59,7 +59,13 @@ def load(context, address):
     wait_until_settled(page)
     paints = page.evaluate("Object.fromEntries(performance.getEntriesByType('paint').map(p => [p.name, p.startTime]))")
     page.close()
-    return traffic.requests, traffic.static_requests, traffic.bytes, paints["first-paint"], paints["first-contentful-paint"]
+    return (
+        traffic.requests,
+        traffic.static_requests,
+        traffic.bytes,
+        paints["first-paint"],
+        paints["first-contentful-paint"],
+    )
 
 
 def run(url, viewer, partner, runs):

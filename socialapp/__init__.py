@@ -7,8 +7,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from socialapp import config as config_module
 from socialapp import assets, realtime, templating
+from socialapp import config as config_module
 from socialapp.extensions import csrf, db, limiter, login_manager, mail, migrate, sock
 from socialapp.inputs import register_inputs
 from socialapp.observability import configure_logging
