@@ -7,8 +7,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from socialapp import assets, realtime, templating
 from socialapp import config as config_module
-from socialapp import realtime, templating
 from socialapp.extensions import csrf, db, limiter, login_manager, mail, migrate, sock
 from socialapp.inputs import register_inputs
 from socialapp.observability import configure_logging
@@ -48,6 +48,7 @@ def create_app(config=None):
     from socialapp.web import register_web
 
     register_web(app)
+    assets.init_app(app)
     templating.init_app(app)
     register_blueprints(app)
     realtime.init_app(app, _live_areas())
