@@ -112,6 +112,8 @@ def from_environment(instance_path):
         "COMMENT_RATE_LIMIT": os.environ.get("COMMENT_RATE_LIMIT", "20 per minute; 500 per day"),
         "CHAT_MESSAGE_RATE_LIMIT": os.environ.get("CHAT_MESSAGE_RATE_LIMIT", "30 per 10 seconds; 1000 per hour"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Rate-limit counters carry the instance's prefix too, so two instances on one Redis count apart.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("REALTIME_PREFIX", "socialapp"),
         # With Redis unreachable, limits are counted in the process's memory instead of failing requests.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
