@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 
@@ -225,11 +226,16 @@ def test_health_endpoint_says_degraded_when_the_database_answers_slowly(app, cli
     assert response.json == {"status": "degraded", "checks": {"database": "degraded"}}
 
 
-def test_rate_limit_keys_carry_the_instance_prefix(monkeypatch, tmp_path):
-    monkeypatch.setenv("REALTIME_PREFIX", "site-b")
-    app = create_app({"MEDIA_ROOT": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    assert app.config["RATELIMIT_KEY_PREFIX"] == "site-b"
-    from socialapp.extensions import limiter
+def test_rate_limit_keys_carry_the_instance_prefix(tmp_path):
+    # In a process of its own: the limiter keeps the prefix of the first app built in a process.
+    import subprocess
+    import sys
 
-    with app.app_context():
-        assert limiter._key_prefix == "site-b"
+    code = (
+        "from socialapp import create_app; from socialapp.extensions import limiter; "
+        f"create_app({{'MEDIA_ROOT': {str(tmp_path)!r}, 'SQLALCHEMY_DATABASE_URI': 'sqlite://'}}); "
+        "print(limiter._key_prefix)"
+    )
+    env = {"PATH": os.environ["PATH"], "REALTIME_PREFIX": "site-b"}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "site-b"
