@@ -20,3 +20,10 @@ graceful_timeout = 20
 keepalive = 5
 accesslog = None  # the app logs one structured line per request
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# One control socket per instance (gunicorn's default is one per user, so two instances of one user
+# collide): in systemd's RuntimeDirectory (/run/socialapp) when there is one, named after the instance's
+# prefix and address.
+_instance = "{}-{}".format(os.environ.get("REALTIME_PREFIX", "socialapp"), bind).replace("/", "_").replace(":", "_")
+control_socket = os.environ.get("CONTROL_SOCKET") or os.path.join(
+    os.environ.get("RUNTIME_DIRECTORY") or os.environ.get("TMPDIR") or "/tmp", f"gunicorn-{_instance}.ctl"
+)

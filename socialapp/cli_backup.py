@@ -11,7 +11,8 @@ from socialapp.services import backup, restore
 def register(app):
     @app.cli.command("backup")
     @click.argument("archive", required=False)
-    def backup_command(archive):
+    @click.option("--allow-empty", is_flag=True, help="Back up even a database without a single row.")
+    def backup_command(archive, allow_empty):
         """Back up the database and uploaded media into ARCHIVE (a .tar.gz)."""
         archive = archive or f"socialapp-backup-{datetime.now():%Y%m%d-%H%M%S}.tar.gz"
 
@@ -19,7 +20,10 @@ def register(app):
             with click.progressbar(files, label="Media files", show_pos=True) as bar:
                 yield from bar
 
-        manifest = backup.create_backup(archive, progress)
+        try:
+            manifest = backup.create_backup(archive, progress, allow_empty=allow_empty)
+        except backup.BackupError as error:
+            raise click.ClickException(str(error)) from None
         total = sum(manifest["rows"].values())
         click.echo(f"Saved {total} rows and {manifest['media_files']} media files to {os.path.abspath(archive)}")
 

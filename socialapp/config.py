@@ -92,6 +92,9 @@ def from_environment(instance_path):
         # each time (up to an hour); each process looks for waiting mail at most this often.
         "MAIL_RETRY_SECONDS": int(os.environ.get("MAIL_RETRY_SECONDS", "30")),
         "MEDIA_ROOT": os.environ.get("MEDIA_ROOT", os.path.join(instance_path, "media")),
+        # Behind nginx: the internal location that serves MEDIA_ROOT (e.g. /_media/); the app checks access
+        # and answers with X-Accel-Redirect. Empty: the app sends the files itself.
+        "MEDIA_ACCEL_REDIRECT": os.environ.get("MEDIA_ACCEL_REDIRECT", ""),
         # Uploads: a request may carry several images; each image is checked on its own.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(25 * 1024 * 1024))),
         "MAX_IMAGE_BYTES": int(os.environ.get("MAX_IMAGE_BYTES", str(8 * 1024 * 1024))),
@@ -112,6 +115,8 @@ def from_environment(instance_path):
         "COMMENT_RATE_LIMIT": os.environ.get("COMMENT_RATE_LIMIT", "20 per minute; 500 per day"),
         "CHAT_MESSAGE_RATE_LIMIT": os.environ.get("CHAT_MESSAGE_RATE_LIMIT", "30 per 10 seconds; 1000 per hour"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Rate-limit counters carry the instance's prefix too, so two instances on one Redis count apart.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("REALTIME_PREFIX", "socialapp"),
         # With Redis unreachable, limits are counted in the process's memory instead of failing requests.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,

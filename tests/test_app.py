@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 
@@ -175,7 +176,7 @@ def test_production_sends_hsts_and_secure_cookies(monkeypatch, tmp_path):
 def test_health_endpoint_reports_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "checks": {"database": True}}
+    assert response.json == {"status": "ok", "checks": {"database": "ok"}}
 
 
 def test_health_endpoint_fails_when_the_database_is_gone(tmp_path):
@@ -184,7 +185,7 @@ def test_health_endpoint_fails_when_the_database_is_gone(tmp_path):
     )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
-    assert response.json["checks"]["database"] is False
+    assert response.json == {"status": "down", "checks": {"database": "down"}}
 
 
 def test_production_logs_one_json_line_per_request(monkeypatch, tmp_path):
@@ -216,3 +217,25 @@ def test_behind_a_trusted_proxy_the_client_address_comes_from_x_forwarded_for(tm
     app.add_url_rule("/addr", "addr", lambda: f"{request.remote_addr} {request.scheme}")
     response = app.test_client().get("/addr", headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"})
     assert response.get_data(as_text=True) == "203.0.113.9 https"
+
+
+def test_health_endpoint_says_degraded_when_the_database_answers_slowly(app, client):
+    app.config["HEALTH_SLOW_SECONDS"] = -1  # every answer counts as slow
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "degraded", "checks": {"database": "degraded"}}
+
+
+def test_rate_limit_keys_carry_the_instance_prefix(tmp_path):
+    # In a process of its own: the limiter keeps the prefix of the first app built in a process.
+    import subprocess
+    import sys
+
+    code = (
+        "from socialapp import create_app; from socialapp.extensions import limiter; "
+        f"create_app({{'MEDIA_ROOT': {str(tmp_path)!r}, 'SQLALCHEMY_DATABASE_URI': 'sqlite://'}}); "
+        "print(limiter._key_prefix)"
+    )
+    env = {"PATH": os.environ["PATH"], "REALTIME_PREFIX": "site-b"}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "site-b"

@@ -71,9 +71,34 @@ def test_restore_refuses_a_backup_of_another_kind_of_database(app, backend, make
             pytest.fail("PostgreSQL is required when CI=true")
         pytest.skip("PostgreSQL is not running here")
     archive = str(tmp_path / "backup.tar.gz")
-    app.test_cli_runner().invoke(args=["backup", archive])
+    app.test_cli_runner().invoke(args=["backup", "--allow-empty", archive])
     with empty_instance(other_backend, tmp_path) as other, other.app_context():
         result = other.test_cli_runner().invoke(args=["restore", archive])
         assert result.exit_code != 0
         assert f"This backup is of a {backend} database" in result.output
         _db.engine.dispose()
+
+
+def test_backup_archive_is_readable_by_its_owner_only(app, make_user, tmp_path):
+    make_user("ada")
+    archive = tmp_path / "backup.tar.gz"
+    old_umask = os.umask(0o022)
+    try:
+        result = app.test_cli_runner().invoke(args=["backup", str(archive)])
+    finally:
+        os.umask(old_umask)
+    assert result.exit_code == 0, result.output
+    assert archive.stat().st_mode & 0o777 == 0o600
+
+
+def test_backup_refuses_an_empty_database_unless_allowed(app, tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    archive = tmp_path / "backup.tar.gz"
+    result = app.test_cli_runner().invoke(args=["backup", str(archive)])
+    assert result.exit_code != 0
+    assert "holds no rows" in result.output and "DATABASE_URL is not set" in result.output
+    assert not archive.exists() and not (tmp_path / "backup.tar.gz.partial").exists()
+
+    result = app.test_cli_runner().invoke(args=["backup", "--allow-empty", str(archive)])
+    assert result.exit_code == 0, result.output
+    assert archive.exists()

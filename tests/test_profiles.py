@@ -331,6 +331,28 @@ def test_pictures_are_cached_only_by_the_viewers_browser(client, make_user, logi
     assert cache.private and not cache.public and cache.max_age >= 30 * 24 * 3600 and cache.immutable
 
 
+def test_behind_nginx_the_app_checks_access_and_nginx_sends_the_picture(
+    app, client, make_user, login, bob_with_picture, block
+):
+    app.config["MEDIA_ACCEL_REDIRECT"] = "/_media/"
+    bob, ada = bob_with_picture, make_user("ada")
+    login(ada)
+    response = client.get(f"/media/{bob.id}/{bob.avatar_key}/thumb.jpg")
+    assert response.status_code == 200 and response.data == b""
+    assert response.headers["X-Accel-Redirect"] == f"/_media/u/{bob.id}/img/{bob.avatar_key}-thumb.jpg"
+    assert response.mimetype == "image/jpeg" and response.cache_control.private
+    block(bob, ada)
+    blocked = client.get(f"/media/{bob.id}/{bob.avatar_key}/thumb.jpg")
+    assert blocked.status_code == 404 and "X-Accel-Redirect" not in blocked.headers
+
+
+def test_without_nginx_the_app_sends_the_picture_itself(client, make_user, login, bob_with_picture):
+    login(make_user("ada"))
+    response = client.get(f"/media/{bob_with_picture.id}/{bob_with_picture.avatar_key}/thumb.jpg")
+    assert response.status_code == 200 and response.data.startswith(b"\xff\xd8")
+    assert "X-Accel-Redirect" not in response.headers
+
+
 @pytest.mark.parametrize(
     "path",
     [

@@ -130,16 +130,32 @@ def _add_file(archive, path, name):
     return {"size": info.size, "sha256": reader.digest.hexdigest()}
 
 
-def create_backup(archive_path, progress=lambda files: files):
-    """Write a backup archive to `archive_path`; `progress` wraps the list of media files (a progress bar).
-    The archive appears under its name only once complete."""
+def _refuse_empty(rows):
+    """An archive of a database without a single row is almost always a run without the environment
+    (cron with no DATABASE_URL backs up a fresh SQLite file): refuse it."""
+    if sum(rows.values()) == 0:
+        hint = "" if os.environ.get("DATABASE_URL") else " DATABASE_URL is not set: is the environment loaded?"
+        raise BackupError(f"The database {database_url()!r} holds no rows.{hint} Give --allow-empty to back it up.")
+
+
+def _open_private(path):
+    """A new file readable by its owner only: archives hold password hashes and private messages."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
+
+
+def create_backup(archive_path, progress=lambda files: files, allow_empty=False):
+    """Write a backup archive to `archive_path` (mode 600); `progress` wraps the list of media files (a
+    progress bar). The archive appears under its name only once complete. Refuses a database without a
+    row unless `allow_empty`."""
     backend = database_url().get_backend_name()
     partial = f"{archive_path}.partial"
     with tempfile.TemporaryDirectory() as workdir:
         dump = _dump_sqlite if backend == "sqlite" else _dump_postgres
         database_file, rows, revision = dump(workdir)
+        if not allow_empty:
+            _refuse_empty(rows)
         media = list(_media_files())
-        with tarfile.open(partial, "w:gz") as archive:
+        with _open_private(partial) as raw, tarfile.open(fileobj=raw, mode="w:gz") as archive:
             files = {
                 os.path.basename(database_file): _add_file(archive, database_file, os.path.basename(database_file))
             }
@@ -159,5 +175,6 @@ def create_backup(archive_path, progress=lambda files: files):
             with open(manifest_path, "w") as fh:
                 json.dump(manifest, fh, indent=2)
             archive.add(manifest_path, MANIFEST_NAME)
+    os.chmod(partial, 0o600)  # an existing .partial keeps its mode through O_CREAT
     os.replace(partial, archive_path)
     return manifest

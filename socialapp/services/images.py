@@ -221,6 +221,16 @@ def image_path(owner_id, key, variant):
     return os.path.join(os.path.abspath(user_media_dir(int(owner_id))), "img", f"{key}-{variant}.jpg")
 
 
+def accel_redirect(path):
+    """The internal nginx address of the media file at `path` when MEDIA_ACCEL_REDIRECT names one
+    (nginx then sends the file itself, the app having checked access), else None."""
+    prefix = current_app.config.get("MEDIA_ACCEL_REDIRECT")
+    if not prefix:
+        return None
+    relative = os.path.relpath(path, os.path.abspath(current_app.config["MEDIA_ROOT"]))
+    return prefix.rstrip("/") + "/" + relative.replace(os.sep, "/")
+
+
 def delete_image(owner_id, key):
     """Remove every variant of a stored image; a missing image is not an error."""
     if not key or not KEY_RE.match(key):

@@ -25,8 +25,8 @@ def index():
 
 @bp.get("/healthz")
 def health():
-    """For load balancers and monitors: 200 when the database answers ("degraded" when Redis does not),
-    503 when the database does not."""
+    """For load balancers and monitors (docs/deploy.md, "Health"): JSON with the overall status and each
+    check's; 200 while the database answers, 503 when it does not."""
     status, checks, code = health_checks.report()
     return jsonify(status=status, checks=checks), code
 

@@ -2,7 +2,7 @@
 
 import os
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from socialapp.blueprints.posts.routes import page_context
@@ -77,7 +77,11 @@ def media(owner_id, key, variant):
     path = images.image_path(owner_id, key, variant)
     if not os.path.isfile(path):
         abort(404)
-    response = send_file(path, mimetype="image/jpeg", max_age=MEDIA_MAX_AGE)
+    if accel := images.accel_redirect(path):  # nginx sends the file (docs/deploy.md, "Media")
+        response = current_app.response_class(mimetype="image/jpeg", headers={"X-Accel-Redirect": accel})
+        response.cache_control.max_age = MEDIA_MAX_AGE
+    else:
+        response = send_file(path, mimetype="image/jpeg", max_age=MEDIA_MAX_AGE)
     # Only the viewer's own browser may keep it: who may see a picture depends on blocks.
     response.cache_control.public = False
     response.cache_control.private = True
