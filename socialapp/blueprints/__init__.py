@@ -4,6 +4,7 @@
 def register_blueprints(app):
     from socialapp.blueprints.auth import bp as auth_bp
     from socialapp.blueprints.chat import bp as chat_bp
+    from socialapp.blueprints.instance import bp as instance_bp
     from socialapp.blueprints.main import bp as main_bp
     from socialapp.blueprints.meetings import bp as meetings_bp
     from socialapp.blueprints.notifications import bp as notifications_bp
@@ -21,3 +22,4 @@ def register_blueprints(app):
     app.register_blueprint(notifications_bp)
     app.register_blueprint(posts_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(instance_bp)

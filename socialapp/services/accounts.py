@@ -16,7 +16,7 @@ from zxcvbn import zxcvbn
 from socialapp.extensions import db
 from socialapp.models import User
 from socialapp.models.base import utcnow
-from socialapp.services import roles, sessions, tokens
+from socialapp.services import instance, invitations, roles, sessions, tokens
 from socialapp.services.errors import InvalidInput
 from socialapp.services.mail import send_email, site_url
 from socialapp.signals import account_deleting
@@ -128,18 +128,21 @@ def _check_username_free(username):
         raise AccountError("That username is taken. Choose another.", "username")
 
 
-def register(first_name, last_name, username, email, password, browser=None):
+def register(first_name, last_name, username, email, password, browser=None, invitation=None):
     """Create an unverified account and mail its verification link; the normalised address.
 
     An address that already has an account gets a mail saying so instead, and the answer is the same, so
     the form tells nobody which addresses are registered. `browser` is a secret kept in the registering
     browser's session: only a browser holding it is logged in by the link (see verify_email).
+    The instance's join mode decides who may register (instance.admit, which raises JoinRefused);
+    `invitation` is the code of the invitation link the person came with, which loses one use.
     """
     problems = registration_problems(first_name, last_name, username, email, password)
     if problems:
         raise problems
     first_name, last_name, username = first_name.strip(), last_name.strip(), username.strip()
     email = normalize_email(email)
+    instance.admit(email, invitations.usable(invitation) is not None)
     # Hashed before looking the address up, so that both answers take as long.
     password_hash = generate_password_hash(password)
     existing = find_by_email(email)
@@ -149,6 +152,7 @@ def register(first_name, last_name, username, email, password, browser=None):
         )
         existing = _add_unless_taken(user)
         if existing is None:
+            _spend_invitation(invitation)
             send_verification(user, browser)
             return email
     _mail_existing_account(existing)
@@ -172,6 +176,13 @@ def _add_unless_taken(user):
     if roles.is_first_account(user):
         user.role = "admin"
     return None
+
+
+def _spend_invitation(code):
+    """Take one use of the invitation the new account came with; refuse if another sign-up took the last one."""
+    if code and not invitations.spend(code) and instance.join_settings()["mode"] == instance.INVITATION:
+        db.session.rollback()
+        raise instance.JoinRefused("That invitation link has just been used up: ask for another.")
 
 
 def _mail_existing_account(user):

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from socialapp.blueprints.auth import forms
 from socialapp.extensions import limiter
-from socialapp.services import accounts, sessions
+from socialapp.services import accounts, instance, invitations, sessions
 from socialapp.services.accounts import AccountError, NotVerified
 from socialapp.web import safe_next
 
@@ -57,16 +57,22 @@ def register():
                 form.email.data,
                 form.password.data,
                 browser=session["signup"],
+                invitation=session.get("invitation"),
             )
+        except instance.JoinRefused as error:
+            form_error(form, error)
+            status = error.status
         except AccountError as error:
             status = form_error(form, error)
         else:
+            session.pop("invitation", None)
             return render_template("auth/check_email.html", email=email)
     elif form.is_submitted():
         # The service's rules are told with the form's, so every mistake shows on the first submit.
         fields = ("first_name", "last_name", "username", "email", "password")
         status = form_error(form, accounts.registration_problems(*(form[name].data for name in fields)))
-    return render_template("auth/register.html", form=form), status
+    notice = instance.join_notice(invitations.usable(session.get("invitation")) is not None)
+    return render_template("auth/register.html", form=form, join_notice=notice), status
 
 
 @bp.get("/verify/<token>")
@@ -173,6 +179,7 @@ def render_settings(status=200, **forms_given):
         "password_form": forms.ChangePasswordForm(prefix="pw"),
         "email_form": forms.ChangeEmailForm(prefix="em"),
         "delete_form": forms.DeleteAccountForm(prefix="del"),
+        "may_invite": invitations.may_invite(current_user),
     }
     context.update(forms_given)
     return render_template("auth/settings.html", **context), status
