@@ -1,0 +1,1 @@
+from socialapp.blueprints.instance.routes import bp  # noqa: F401
