@@ -21,9 +21,7 @@ def render_settings_page(form, status=200):
 @role_required("admin")
 def settings():
     current = instance.join_settings()
-    form = forms.JoinSettingsForm(
-        data={**current, "domains": "\n".join(current["domains"])}
-    )
+    form = forms.JoinSettingsForm(data={**current, "domains": "\n".join(current["domains"])})
     return render_settings_page(form)
 
 
