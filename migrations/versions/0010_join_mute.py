@@ -18,7 +18,7 @@ def upgrade():
         "instance_settings",
         sa.Column("key", sa.String(length=64), primary_key=True),
         sa.Column("value", sa.Text(), nullable=False, server_default=""),
-        sa.Column("updated_at", sa.DateTime()),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
     )
     op.create_table(
         "invitations",
