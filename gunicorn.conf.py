@@ -6,6 +6,8 @@ Several workers need REDIS_URL, which carries real-time events between them; wit
 
 import multiprocessing
 import os
+import signal
+import threading
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 worker_class = os.environ.get("WEB_WORKER_CLASS", "gthread")
@@ -27,3 +29,19 @@ _instance = "{}-{}".format(os.environ.get("REALTIME_PREFIX", "socialapp"), bind)
 control_socket = os.environ.get("CONTROL_SOCKET") or os.path.join(
     os.environ.get("RUNTIME_DIRECTORY") or os.environ.get("TMPDIR") or "/tmp", f"gunicorn-{_instance}.ctl"
 )
+
+
+def post_worker_init(worker):
+    """A worker told to stop (SIGTERM: `systemctl reload` starts new workers and stops the old ones, `stop`
+    stops all) closes its WebSockets with 1001, going away, at once. Pages reconnect to the new workers and
+    catch up; without it, each open socket would hold its thread, and the old worker, until the master
+    kills it at graceful_timeout."""
+    stop = signal.getsignal(signal.SIGTERM)
+
+    def on_term(signum, frame):
+        stop(signum, frame)
+        hub = getattr(worker.wsgi, "extensions", {}).get("realtime")
+        if hub is not None:  # closing sends frames under locks: not inside a signal handler
+            threading.Thread(target=hub.close_all, name="close-sockets", daemon=True).start()
+
+    signal.signal(signal.SIGTERM, on_term)

@@ -24,6 +24,7 @@ TICK = 0.25
 # tries, so pushes resume the moment Redis is back.
 SLOW_FAILURE_SECONDS = 0.1
 REDIS_RETRY_SECONDS = 1.0
+GOING_AWAY = 1001
 
 
 class Client:
@@ -225,6 +226,14 @@ class Hub:
 
             db.session.rollback()
             return None
+
+    def close_all(self, code=GOING_AWAY):
+        """Close every socket of this process (a worker stopping, for a reload or a shutdown): pages reconnect,
+        to another worker, and refresh what they show, instead of holding this worker open until it is killed."""
+        clients = self.local_clients()
+        for client in clients:
+            client.close(code)
+        return len(clients)
 
     def resync_all(self):
         """Events may have been lost: ask every page to reconnect, which makes it fetch what it missed."""
