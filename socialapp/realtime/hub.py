@@ -25,6 +25,7 @@ TICK = 0.25
 SLOW_FAILURE_SECONDS = 0.1
 REDIS_RETRY_SECONDS = 1.0
 GOING_AWAY = 1001
+SERVICE_RESTART = 1012
 
 
 class Client:
@@ -228,18 +229,15 @@ class Hub:
             return None
 
     def close_all(self, code=GOING_AWAY):
-        """Close every socket of this process (a worker stopping, for a reload or a shutdown): pages reconnect,
-        to another worker, and refresh what they show, instead of holding this worker open until it is killed."""
-        clients = self.local_clients()
-        for client in clients:
+        """Close every socket of this process with `code`; the pages reconnect (to another worker, when this one
+        is stopping for a reload or a shutdown) and refresh what they show."""
+        for client in self.local_clients():
             client.close(code)
-        return len(clients)
 
     def resync_all(self):
         """Events may have been lost: ask every page to reconnect, which makes it fetch what it missed."""
         self.redis_down_until = 0.0  # the subscription is back, so Redis is: publish again at once
-        for client in self.local_clients():
-            client.close(1012)
+        self.close_all(SERVICE_RESTART)
 
     def heartbeat(self):
         """Each tick, send coalesced events and announce who went offline; every HEARTBEAT s, renew presence."""
