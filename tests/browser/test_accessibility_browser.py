@@ -20,16 +20,24 @@ FAILING = {"critical", "serious"}
 RUN_AXE = """() => axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations.map(v => ({
   id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 5).map(n => n.target.join(" "))})))"""
 
-LOGGED_OUT = ["/", "/login", "/register", "/password/forgot", "/verify/resend", "/no-such-page"]
+LOGGED_OUT = [
+    "/",
+    "/login",
+    "/register",
+    "/password/forgot",
+    "/verify/resend",
+    "/no-such-page",
+    "/settings/email/confirm/bad-link",
+]
 
 
 def seed(live_server):
-    """Two friends with a post, a comment, a conversation, a meeting, a notification and a blocked person;
-    the logged-in pages to visit and a reset link."""
+    """Two friends (Ada an admin) with a post, a comment, a conversation, a meeting, a notification and a
+    blocked person; the logged-in pages to visit and a reset link."""
     from socialapp.extensions import db
     from socialapp.services import accounts, chat, comments, meetings, posts, social, tokens
 
-    ada_id, _, _ = live_server.make_user("ada", first_name="Ada", last_name="Lovelace")
+    ada_id, _, _ = live_server.make_user("ada", first_name="Ada", last_name="Lovelace", role="admin")
     live_server.make_user("bob", first_name="Bob", last_name="Babbage")
     live_server.make_user("carl", first_name="Carl", last_name="Gauss")
     live_server.make_user("dora", first_name="Dora", last_name="Dee")
@@ -40,6 +48,7 @@ def seed(live_server):
         social.block(ada, carl)
         post = posts.create_post(ada, "Hello #harbour, @bob")
         comments.add_comment(bob, post.id, "Nice one")
+        comment_id = comments.add_comment(ada, post.id, "Thanks").id
         chat.send_message(ada, bob, "Hi Bob")
         chat.send_message(bob, ada, "Hi Ada")
         room = meetings.create_meeting(ada.id, "Weekly catch-up").room_id
@@ -49,13 +58,19 @@ def seed(live_server):
     logged_in = [
         "/",
         f"/p/{post_id}",
+        f"/p/{post_id}/likes",
+        f"/p/{post_id}/edit",
+        f"/comments/{comment_id}/edit",
         "/u/ada",
         "/u/bob",
+        "/u/bob/posts",
+        "/u/dora/block",
         "/settings/profile",
         "/welcome",
         "/u/ada/followers",
         "/u/ada/following",
         "/people/suggestions",
+        "/search",
         "/search?q=harbour",
         "/search?q=harbour&tab=people",
         "/search?q=harbour&tab=tags",
@@ -64,9 +79,12 @@ def seed(live_server):
         "/chat/",
         "/chat/bob",
         "/meetings/",
+        "/meetings/join?room=nothing",
         f"/meetings/{room}",
         "/settings",
         "/settings/blocked",
+        "/admin/instance",
+        "/admin/invitations",
         "/no-such-page",
     ]
     return ada_id, logged_in, f"/password/reset/{reset}"

@@ -203,37 +203,62 @@ def expect_busy(control):
     assert spinner.startswith("url("), spinner
 
 
-@pytest.mark.parametrize(
-    ("action", "how", "width"),
-    [
-        ("like", 500, 390),
-        ("follow", 502, 1280),
-        ("comment", "abort", 390),
-        ("post", 502, 1280),
-        ("chat send", 500, 390),
-        ("mark as read", "abort", 1280),
-    ],
-)
-def test_an_action_shows_it_is_in_flight_and_a_failure_offers_a_retry(open_page, live_server, action, how, width):
+# Times, in the page's clock, of the first click and of the first control marked busy after it.
+WATCH_BUSY = """() => {
+  window.__clickAt = window.__busyAt = null;
+  document.addEventListener("click", () => { window.__clickAt ??= performance.now(); }, true);
+  new MutationObserver(() => {
+    if (window.__clickAt !== null && document.querySelector("[aria-busy='true']")) window.__busyAt ??= performance.now();
+  }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ["aria-busy"] });
+}"""
+SHOWN_WITHIN = 100  # ms from the click to the busy control
+
+
+def expect_busy_at_once(page, control):
+    expect_busy(control)
+    shown = page.evaluate("window.__busyAt - window.__clickAt")
+    assert 0 <= shown <= SHOWN_WITHIN, f"the control showed it was busy {shown:.0f} ms after the click"
+
+
+# Every action with every way its request can go: held back and then answered (a slow server), or held
+# back and then cut off, or answered 500 by the app's server or 502 by a proxy in front of it.
+HOWS = ("delay", "abort", 500, 502)
+
+
+@pytest.mark.parametrize("how", HOWS)
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_an_action_shows_it_is_in_flight_and_a_failure_offers_a_retry(open_page, live_server, action, how):
     setup, url, start, unchanged, done = ACTIONS[action]
     path = setup(live_server)
+    width = 390 if (list(ACTIONS).index(action) + HOWS.index(how)) % 2 == 0 else 1280
     page = open_page(viewport={"width": width, "height": 844})
     log_in(page, live_server, "ada")
     page.goto(live_server(path))
     page.evaluate("window.__notReloaded = true")
+    page.evaluate(WATCH_BUSY)
 
     held = []
     page.route(url, lambda route: held.append(route) if route.request.method == "POST" else route.fallback())
     control = start(page)
-    expect_busy(control)
+    expect_busy_at_once(page, control)
     page.wait_for_timeout(300)  # still in flight, and still showing it
     expect_busy(control)
     assert len(held) == 1
-    fail(held[0], how)
-
     toast = page.locator("#toasts .toast")
+
+    if how == "delay":
+        held[0].continue_()
+        done(page)
+        expect(toast).to_have_count(0)
+        expect(page.locator("[aria-busy='true']")).to_have_count(0)  # the control, or its replacement
+        assert page.evaluate("window.__notReloaded") is True
+        return
+
+    fail(held[0], how)
     expect(toast).to_have_count(1)
+    expect(toast).to_have_attribute("role", "alert")
     expect(toast).to_contain_text("Not done.")
+    expect(toast).to_contain_text("could not be reached" if how == "abort" else f"answered {how}")
     expect(control).to_be_enabled()
     expect(control).not_to_have_attribute("aria-busy", "true")
     unchanged(page)

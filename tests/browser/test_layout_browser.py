@@ -1,5 +1,6 @@
-"""The layout at phone, tablet and desktop widths, in both themes: nothing scrolls sideways, the tab bar and the
-navigation column show where they should, and the account menu stays on screen."""
+"""The layout at phone, tablet and desktop widths, in both themes: nothing scrolls sideways on any page a person
+can open, the tab bar and the navigation column show where they should, the account menu stays on screen, and
+what a thumb aims at on a phone is at least 44 px each way."""
 
 import pytest
 from playwright.sync_api import expect
@@ -12,17 +13,26 @@ pytestmark = pytest.mark.browser
 WIDTHS = (360, 390, 768, 1280)
 THEMES = ("light", "dark")
 TABS = ("Home", "Search", "Chat", "Meetings")
-GUEST_PAGES = ("/login", "/register", "/password/forgot", "/verify/resend", "/no-such-page")
+GUEST_PAGES = (
+    "/",
+    "/login",
+    "/register",
+    "/password/forgot",
+    "/verify/resend",
+    "/no-such-page",
+    "/settings/email/confirm/bad-link",
+)
 
 
 def seed(app):
-    """Ada and Bob, who follow each other, with a long post, comments, a chat and a meeting; and Cy, a suggestion."""
+    """Ada (an admin) and Bob, who follow each other, with a long post, comments, a chat and a meeting; Cy, a
+    suggestion; and a link to reset Bob's password."""
     from socialapp.extensions import db
-    from socialapp.services import chat, comments, meetings, posts, social
+    from socialapp.services import chat, comments, meetings, posts, social, tokens
     from tests.support.factories import make_user
 
     with app.app_context():
-        ada = make_user("ada", first_name="Ada", last_name="Lovelace-Byron-Kingsworth")
+        ada = make_user("ada", first_name="Ada", last_name="Lovelace-Byron-Kingsworth", role="admin")
         bob = make_user("bob", first_name="Bob", last_name="Builder")
         make_user("cy", first_name="Cy", last_name="Twombly")
         social.follow(ada, bob)
@@ -30,12 +40,14 @@ def seed(app):
         long_word = "supercalifragilistic" * 6
         post = posts.create_post(bob, f"A long word #layout {long_word} and a link https://example.com/{long_word}")
         posts.create_post(ada, "Hello from the layout test")
-        comments.add_comment(ada, post.id, f"A comment with {long_word}")
+        comment = comments.add_comment(ada, post.id, f"A comment with {long_word}")
+        own = posts.create_post(ada, f"Mine to edit {long_word}")
         chat.send_message(bob, ada, f"Hi Ada! {long_word}")
         chat.send_message(ada, bob, "Hi Bob")
         room_id = meetings.create_meeting(ada.id, "A standup with a rather long title for a small screen").room_id
+        reset = tokens.make_token("reset", {"uid": bob.id, "fp": tokens.fingerprint(bob.password_hash)})
         db.session.commit()
-        return ada.id, post.id, room_id
+        return ada.id, {"post": post.id, "own": own.id, "comment": comment.id, "room": room_id, "reset": reset}
 
 
 @pytest.fixture(scope="module")
@@ -47,12 +59,19 @@ def world(browser_database_url, tmp_path_factory):
     app = create_app(app_config(browser_database_url, tmp_path_factory.mktemp("layout")))
     server = LiveServer(app)
     server.start()
-    ada_id, post_id, room_id = seed(app)
+    ada_id, ids = seed(app)
     pages = [
         "/",
-        f"/p/{post_id}",
+        f"/p/{ids['post']}",
+        f"/p/{ids['post']}/likes",
+        f"/p/{ids['own']}/edit",
+        f"/comments/{ids['comment']}/edit",
         "/u/bob",
+        "/u/ada",
+        "/u/bob/posts",
+        "/u/cy/block",
         "/u/ada/followers",
+        "/u/ada/following",
         "/people/suggestions",
         "/people/search?q=bo",
         "/search",
@@ -64,13 +83,24 @@ def world(browser_database_url, tmp_path_factory):
         "/chat/",
         "/chat/bob",
         "/meetings/",
-        f"/meetings/{room_id}",
+        "/meetings/join?room=nothing",
+        f"/meetings/{ids['room']}",
+        "/welcome",
         "/settings",
         "/settings/profile",
         "/settings/blocked",
+        "/admin/instance",
+        "/admin/invitations",
         "/no-such-page",
     ]
-    yield {"server": server, "cookie": session_cookie(app, ada_id), "pages": pages}
+    guest_pages = [*GUEST_PAGES, f"/password/reset/{ids['reset']}"]
+    yield {
+        "server": server,
+        "cookie": session_cookie(app, ada_id),
+        "pages": pages,
+        "guest_pages": guest_pages,
+        "ids": ids,
+    }
     server.stop()
     with app.app_context():
         db.session.remove()
@@ -80,7 +110,8 @@ def world(browser_database_url, tmp_path_factory):
 
 def open_context(browser, world, width, theme, logged_in=True):
     server = world["server"]
-    context = browser.new_context(viewport={"width": width, "height": 844 if width < 768 else 900})
+    # The theme cookie picks the theme; the system's colour scheme says the same, as a phone set to dark would.
+    context = browser.new_context(viewport={"width": width, "height": 844 if width < 768 else 900}, color_scheme=theme)
     cookies = [{"name": "theme", "value": theme, "url": server()}]
     if logged_in:
         name, value = world["cookie"].split("=", 1)
@@ -107,11 +138,12 @@ def sideways_overflow(page):
 @pytest.mark.parametrize("width", WIDTHS)
 def test_no_page_scrolls_sideways(browser, world, width, theme):
     problems = []
-    for logged_in, paths in ((True, world["pages"]), (False, GUEST_PAGES)):
+    for logged_in, paths in ((True, world["pages"]), (False, world["guest_pages"])):
         context = open_context(browser, world, width, theme, logged_in)
         page = context.new_page()
         for path in paths:
-            page.goto(world["server"](path))
+            response = page.goto(world["server"](path))
+            assert response.status < 500, (path, response.status)
             assert page.evaluate("document.documentElement.dataset.theme") == theme
             overflow = sideways_overflow(page)
             if overflow:
@@ -189,3 +221,28 @@ def test_search_is_the_one_place_to_find_people(browser, world):
     page.get_by_role("link", name="All suggestions").click()
     expect(page.get_by_role("heading", name="People to follow")).to_be_visible()
     context.close()
+
+
+# Every link and button a thumb aims at on a phone: the header, the tab bar and each post's action row.
+TOUCH_AREAS = ".site-header, nav.app-nav, .post-actions"
+SMALL_TARGETS = """(areas) => [...document.querySelectorAll(areas)].flatMap(area =>
+  [...area.querySelectorAll("a[href], button, summary, input:not([type=hidden])")].filter(e => e.checkVisibility())
+    .map(e => [e, e.getBoundingClientRect()]).filter(([e, box]) => box.width < 44 || box.height < 44)
+    .map(([e, box]) => `${area.className.split(" ")[0]}: <${e.tagName.toLowerCase()}> ` +
+      `"${(e.getAttribute("aria-label") || e.textContent || e.name).trim().replace(/\\s+/g, " ")}" ` +
+      `${Math.round(box.width)}x${Math.round(box.height)}`))"""
+
+
+@pytest.mark.parametrize("logged_in", [True, False], ids=["logged in", "guest"])
+def test_phone_touch_targets_are_at_least_44_px(browser, world, logged_in):
+    context = open_context(browser, world, 390, "light", logged_in)
+    page = context.new_page()
+    small = []
+    paths = ["/", f"/p/{world['ids']['post']}", "/u/ada", "/search?q=layout&tab=posts"] if logged_in else ["/login"]
+    for path in paths:
+        page.goto(world["server"](path))
+        if logged_in:
+            expect(page.locator(".post-actions").first).to_be_visible()
+        small += [f"{path} {target}" for target in page.evaluate(SMALL_TARGETS, TOUCH_AREAS)]
+    context.close()
+    assert not small, "smaller than 44x44 px at 390 px wide:\n" + "\n".join(small)
