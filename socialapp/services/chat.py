@@ -12,6 +12,7 @@ from socialapp.extensions import commit_keeping_loaded, db
 from socialapp.models import User
 from socialapp.models.base import utcnow
 from socialapp.models.chat import Conversation, ConversationMember, Message
+from socialapp.models.social import Follow
 from socialapp.realtime import online_users, publish, publish_on_commit
 from socialapp.services import notifications, text
 from socialapp.services.accounts import find_by_username
@@ -25,6 +26,9 @@ PAGE_SIZE = 30
 CATCH_UP_LIMIT = 200
 PRESENCE_SCAN_SIZE = 500
 PRESENCE_SCAN_BATCHES = 10
+# "Who is online" looks at this many of the viewer's most recent conversations, and as many of the people
+# they followed last: presence is asked of at most twice this many people per page.
+ONLINE_CANDIDATES = 50
 
 
 def chat_partner(viewer_id, user):
@@ -318,6 +322,33 @@ def online_ids(user_ids):
     if not user_ids:
         return set()
     return set(online_users(user_ids))
+
+
+def online_contacts(viewer_id, limit=10):
+    """Up to `limit` people the viewer chats with or follows who are online now, most recent conversations
+    first, then the people followed last. Two queries at most, however many people the viewer knows."""
+    chats = (
+        select(ConversationMember.other_user_id.label("user_id"))
+        .where(ConversationMember.user_id == viewer_id, ConversationMember.last_message_id.is_not(None))
+        .order_by(ConversationMember.last_message_id.desc())
+        .limit(ONLINE_CANDIDATES)
+        .subquery()
+    )
+    follows = (
+        select(Follow.followed_id.label("user_id"))
+        .where(Follow.follower_id == viewer_id)
+        .order_by(Follow.created_at.desc())
+        .limit(ONLINE_CANDIDATES)
+        .subquery()
+    )
+    ids = list(dict.fromkeys(db.session.scalars(select(chats.c.user_id).union_all(select(follows.c.user_id)))))
+    online = online_ids(ids)
+    wanted = [user_id for user_id in ids if user_id in online and user_id != viewer_id][: limit * 2]
+    if not wanted:
+        return []
+    stmt = select(User).where(User.id.in_(wanted), User.email_verified_at.is_not(None), visible_to(viewer_id, User.id))
+    users = {user.id: user for user in db.session.scalars(stmt)}
+    return [users[user_id] for user_id in wanted if user_id in users][:limit]
 
 
 def partner_in(user_id, conversation_id):

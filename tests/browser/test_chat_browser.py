@@ -128,3 +128,34 @@ def test_the_online_filter_follows_people_coming_and_going(live_server, open_bro
     ada.get_by_label("Search people by name").fill("cy")
     expect(people.get_by_role("listitem")).to_have_count(1)
     expect(people.get_by_text("Cy Young")).to_be_visible()
+
+
+def test_home_shows_who_is_online_beside_the_feed_with_a_way_to_chat(live_server, open_browser):
+    from socialapp.services import accounts, social
+
+    live_server.make_user("ada", first_name="Ada", last_name="Lovelace")
+    live_server.make_user("bob", first_name="Bob", last_name="Babbage")
+    live_server.make_user("cy", first_name="Cy", last_name="Young")
+    with live_server.app.app_context():
+        social.follow(accounts.find_by_username("ada"), accounts.find_by_username("bob"))
+    bob = open_browser("bob")
+    bob.goto(live_server("/chat/"))
+    cy = open_browser("cy")  # online too, but Ada neither follows nor chats with Cy
+    cy.goto(live_server("/chat/"))
+
+    ada = open_browser("ada", viewport={"width": 1280, "height": 800})
+    box = ada.get_by_role("complementary", name="Online now")
+    # Bob is online once his page's socket is up, which a busy box may delay past the usual 10 s.
+    for _ in range(20):
+        ada.goto(live_server("/"))
+        if box.get_by_role("link", name="Chat with Bob Babbage").count():
+            break
+        ada.wait_for_timeout(1000)
+    expect(box.get_by_role("link", name="Chat with Bob Babbage @bob")).to_be_visible()
+    expect(box.get_by_text("Cy Young")).to_have_count(0)
+    # A column beside the feed, not under it.
+    feed = ada.get_by_role("heading", name="Home").bounding_box()
+    assert box.bounding_box()["x"] > feed["x"] + 300 and box.bounding_box()["y"] < 300
+    box.get_by_role("link", name="Chat with Bob Babbage @bob").click()
+    expect(ada).to_have_url(live_server("/chat/bob"))
+    expect(ada.get_by_role("textbox", name="Message")).to_be_focused()

@@ -4,12 +4,13 @@ from flask import Blueprint, jsonify, redirect, render_template, request
 from flask_login import current_user
 
 from socialapp.blueprints.posts.routes import home_context
+from socialapp.services import chat, social
 from socialapp.services import health as health_checks
-from socialapp.services import social
 from socialapp.web import THEMES, safe_next
 
 bp = Blueprint("main", __name__)
 SUGGESTIONS_SHOWN = 5  # in the home page's "Who to follow" box
+ONLINE_SHOWN = 10  # in its "Online now" box
 
 
 @bp.get("/")
@@ -19,6 +20,7 @@ def index():
     return render_template(
         "main/home.html",
         suggested=social.suggestions_box(current_user, SUGGESTIONS_SHOWN),
+        online_people=chat.online_contacts(current_user.id, ONLINE_SHOWN),
         **home_context(request.args.get("cursor")),
     )
 
