@@ -72,6 +72,17 @@ def safe_next(target, default="main.index"):
     return url_for(default)
 
 
+def redirect_page(location):
+    """A redirect after a form post, also when htmx sent the form: htmx (and the XMLHttpRequest app.js
+    uses for uploads) would follow a 302 itself and swap the next page into the form, so it is told to
+    load that page instead (HX-Redirect)."""
+    if is_htmx():
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = location
+        return response
+    return redirect(location)
+
+
 def render_error(code, message=None):
     title, default_message = ERROR_TEXT.get(code, ERROR_TEXT[500])
     message = message or default_message

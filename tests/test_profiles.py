@@ -375,3 +375,24 @@ def test_pictures_need_a_login(client, make_user, bob_with_picture):
         session.clear()
     response = client.get(f"/media/{bob_with_picture.id}/{bob_with_picture.avatar_key}/avatar.jpg")
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("path", ["/settings/profile", "/welcome"])
+def test_a_profile_saved_through_htmx_is_told_to_load_the_profile_page(client, make_user, login, path):
+    from tests.support.htmx import HTMX
+
+    login(make_user("ada"))
+    data = {"first_name": "Ada", "last_name": "Lovelace", "bio": "Sent by htmx", "country": ""}
+    data["picture"] = upload(picture_bytes("PNG"), "me.png")
+    response = client.post(path, data=data, content_type="multipart/form-data", headers=HTMX)
+    assert response.status_code == 200 and response.headers["HX-Redirect"] == "/u/ada"
+    assert reload().bio == "Sent by htmx" and reload().avatar_key
+    assert "Your profile is saved." in client.get("/u/ada").get_data(as_text=True)
+
+
+def test_the_profile_form_is_sent_by_htmx_with_its_picture_and_without_it_by_the_browser(client, make_user, login):
+    login(make_user("ada"))
+    html = client.get("/settings/profile").get_data(as_text=True)
+    form = html.split('<form method="post" action="/settings/profile"')[1].split(">")[0]
+    assert 'hx-post="/settings/profile"' in form and 'enctype="multipart/form-data"' in form
+    assert 'hx-select="#profile-form"' in form

@@ -9,6 +9,7 @@ from socialapp.blueprints.posts.routes import page_context
 from socialapp.blueprints.profiles.forms import ProfileForm
 from socialapp.services import feed, images, profiles, social
 from socialapp.services.visibility import is_blocked_between, visible_user_named
+from socialapp.web import redirect_page
 
 bp = Blueprint("profiles", __name__)
 
@@ -32,7 +33,8 @@ def show(username):
 
 
 def profile_form_page(template, fields):
-    """GET shows the form filled from the profile; POST saves, or re-renders what was typed with 422."""
+    """GET shows the form filled from the profile; POST saves, or re-renders what was typed with 422 (htmx,
+    which sends it to show the picture's upload progress, swaps in the form from that page)."""
     form = ProfileForm(obj=current_user if request.method == "GET" else None)
     if request.method == "GET":
         return render_template(template, form=form)
@@ -45,7 +47,7 @@ def profile_form_page(template, fields):
             form[name].errors = [message]
         return render_template(template, form=form), 422
     flash("Your profile is saved.", "success")
-    return redirect(url_for("profiles.show", username=current_user.username))
+    return redirect_page(url_for("profiles.show", username=current_user.username))
 
 
 @bp.route("/welcome", methods=["GET", "POST"])

@@ -190,7 +190,8 @@ function retry(ctx) {
 }
 
 // Focus after a swap: kept on the control (its replacement, found by the form's id), or moved to the new
-// content (a new post or comment), or kept in the field being typed in; never left on <body>.
+// content (a new post or comment), or kept in the field being typed in, or, in a form sent back refused,
+// moved to its first field in error; never left on <body>.
 document.addEventListener("htmx:before:swap", (event) => {
   const state = requests.get(event.detail.ctx);
   if (!state) return;
@@ -226,6 +227,9 @@ function restoreFocus(ctx, state) {
   const typing = focused?.matches?.("input:not([type=submit]), textarea") && focused.id;
   const replacement = typing ? document.getElementById(focused.id) : null;
   if (replacement && focusable(replacement)) return;
+  // A form refused and sent back (422): its first field in error, whose message is read with it.
+  const refused = state.formId ? document.getElementById(state.formId)?.querySelector("[aria-invalid='true']") : null;
+  if (refused && focusable(refused)) return;
   const article = newContent(state);
   if (article && focusable(article)) return;
   const form = state.formId ? document.getElementById(state.formId) : null;
