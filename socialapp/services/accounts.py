@@ -334,13 +334,10 @@ def _email_change_fingerprint(user):
 def request_email_change(user, new_email, password):
     """Mail a confirmation link to the new address, and a notice to the current one; the change happens
     when the link is clicked. Only the newest request's link works."""
-    if not check_password_hash(user.password_hash, password or ""):
-        raise AccountError("Your password is not right.", "password")
+    problems = email_change_problems(user, new_email, password)
+    if problems or not password:
+        raise problems or AccountError("Your password is not right.", "password")
     new_email = normalize_email(new_email)
-    if new_email == user.email:
-        raise AccountError("That is already your email address.", "email")
-    if find_by_email(new_email):
-        raise AccountError("Another account uses this email address.", "email")
     user.pending_email = new_email
     payload = {"uid": user.id, "email": new_email, "fp": _email_change_fingerprint(user)}
     link = site_url("auth.confirm_email", token=tokens.make_token("email", payload))
@@ -349,6 +346,29 @@ def request_email_change(user, new_email, password):
     send_email(
         user.email, "Your email address is being changed", "email/change_notice", user=user, reset_link=reset_link
     )
+
+
+def email_change_problems(user, new_email, password):
+    """Every rule an email change breaks, as one AccountError, or None; empty values are left to the form.
+    Whether another account has the address is told only with the right password, so that a session left
+    open does not reveal who has an account."""
+
+    def check_password_given():
+        if not check_password_hash(user.password_hash, password or ""):
+            raise AccountError("Your password is not right.", "password")
+
+    def check_address():
+        address = normalize_email(new_email)
+        if address == user.email:
+            raise AccountError("That is already your email address.", "email")
+        if not password_wrong and find_by_email(address):
+            raise AccountError("Another account uses this email address.", "email")
+
+    errors = _collect(check_password_given) if password else []
+    password_wrong = not password or bool(errors)
+    if new_email:
+        errors += _collect(check_address)
+    return AccountError.gather(errors)
 
 
 def confirm_email_change(token):
@@ -368,12 +388,20 @@ def confirm_email_change(token):
 
 def delete_account(user, password):
     """Delete the account and everything it owns, after checking the password."""
-    if not check_password_hash(user.password_hash, password or ""):
-        raise AccountError("Your password is not right.", "password")
+    problems = delete_account_problems(user, password)
+    if problems:
+        raise problems
     account_deleting.send(current_app._get_current_object(), user=user)
     db.session.delete(user)
     db.session.commit()
     shutil.rmtree(user_media_dir(user.id), ignore_errors=True)
+
+
+def delete_account_problems(user, password):
+    """What stops `user` deleting their account with `password`, as an AccountError, or None."""
+    if check_password_hash(user.password_hash, password or ""):
+        return None
+    return AccountError("Your password is not right.", "password")
 
 
 def user_media_dir(user_id):

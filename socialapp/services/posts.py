@@ -87,12 +87,26 @@ def notify_mentions(author_id, body, subject_type, subject_id, skip=()):
             notifications.notify(user_id, author_id, "mention", subject_type, subject_id)
 
 
+def _checked_body(body, pictures):
+    """`body` as kept, for a post that would have `pictures` pictures; InvalidInput telling what is wrong
+    with the text and with the number of pictures together, so one submit shows both."""
+    problems = []
+    try:
+        body = text.clean_text(body, MAX_LENGTH, InvalidInput, EMPTY, TOO_LONG, allow_empty=pictures > 0)
+    except InvalidInput as error:
+        problems.append(error.message)
+    if pictures > MAX_IMAGES:
+        problems.append(f"A post can have at most {MAX_IMAGES} pictures; it would have {pictures}.")
+    if problems:
+        raise InvalidInput(" ".join(problems))
+    return body
+
+
 def create_post(author, body, uploads=()):
     """Publish a post by `author` with up to MAX_IMAGES pictures. InvalidInput when refused; nothing is kept then."""
-    body = text.clean_text(body, MAX_LENGTH, InvalidInput, EMPTY, TOO_LONG, allow_empty=True)
-    if not body and not any(getattr(u, "filename", "") for u in uploads or ()):
-        raise InvalidInput(EMPTY)
-    keys = _store_images(author.id, uploads or ())
+    uploads = [upload for upload in uploads or () if getattr(upload, "filename", "")]
+    body = _checked_body(body, len(uploads))
+    keys = _store_images(author.id, uploads)
     with _files_kept_on_commit(author.id, keys):
         post = Post(author_id=author.id, body=body)
         db.session.add(post)
@@ -127,9 +141,7 @@ def edit_post(user, post_id, body, remove_image_ids=(), uploads=()):
     removed = [image for image in current if image.id in remove_ids]
     kept = [image for image in current if image.id not in remove_ids]
     uploads = [upload for upload in uploads or () if getattr(upload, "filename", "")]
-    if len(kept) + len(uploads) > MAX_IMAGES:
-        raise InvalidInput(f"A post can have at most {MAX_IMAGES} pictures; it would have {len(kept) + len(uploads)}.")
-    body = text.clean_text(body, MAX_LENGTH, InvalidInput, EMPTY, TOO_LONG, allow_empty=bool(kept or uploads))
+    body = _checked_body(body, len(kept) + len(uploads))
     keys = _store_images(user.id, uploads)
     removed_keys = [image.key for image in removed]
     with _files_kept_on_commit(user.id, keys):

@@ -117,3 +117,30 @@ def test_sign_up_shows_every_mistake_after_one_submit_and_keeps_what_was_typed(o
     expect(page.get_by_label("Email")).to_have_value("ada@nowhere")
     expect(page.get_by_label("Last name")).to_have_value("Lovelace")
     expect(page.get_by_label("Password", exact=True)).to_have_value("")
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_account_settings_forms_show_every_mistake_after_one_submit(open_page, live_server, width):
+    live_server.make_user("ada", first_name="Ada", last_name="Lovelace")
+    page = open_page(viewport={"width": width, "height": 844})
+    log_in(page, live_server, "ada")
+    page.goto(live_server("/settings"))
+
+    email = page.locator("form", has=page.get_by_role("button", name="Change email"))
+    email.get_by_label("New email").fill("ada at home")
+    email.get_by_label("Password").fill("not my password")
+    email.get_by_role("button", name="Change email").click()
+    email = page.locator("form", has=page.get_by_role("button", name="Change email"))
+    expect(email.get_by_text(re.compile("Enter a valid email address"))).to_be_visible()
+    expect(email.get_by_text("Your password is not right.")).to_be_visible()
+    expect(email.get_by_label("New email")).to_have_value("ada at home")
+    expect(email.get_by_label("New email")).to_have_attribute("aria-invalid", "true")
+    expect(email.get_by_label("Password")).to_have_attribute("aria-invalid", "true")
+
+    delete = page.locator("form", has=page.get_by_role("button", name="Delete my account"))
+    delete.get_by_label("Password").fill("not my password")
+    delete.get_by_role("button", name="Delete my account").click()
+    delete = page.locator("form", has=page.get_by_role("button", name="Delete my account"))
+    expect(delete.get_by_text("Your password is not right.")).to_be_visible()
+    expect(delete.get_by_text("Tick the box to confirm.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Account settings")).to_be_visible()

@@ -206,7 +206,9 @@ def change_password():
 def change_email():
     form = forms.ChangeEmailForm(prefix="em")
     if not form.validate_on_submit():
-        return render_settings(422, email_form=form)
+        # The service's rules are told with the form's, so every mistake shows on the first submit.
+        problems = accounts.email_change_problems(current_user, form.email.data, form.password.data)
+        return render_settings(form_error(form, problems), email_form=form)
     try:
         accounts.request_email_change(current_user, form.email.data, form.password.data)
     except AccountError as error:
@@ -229,7 +231,8 @@ def confirm_email(token):
 def delete_account():
     form = forms.DeleteAccountForm(prefix="del")
     if not form.validate_on_submit():
-        return render_settings(422, delete_form=form)
+        problems = accounts.delete_account_problems(current_user, form.password.data) if form.password.data else None
+        return render_settings(form_error(form, problems), delete_form=form)
     try:
         accounts.delete_account(current_user._get_current_object(), form.password.data)
     except AccountError as error:
