@@ -90,6 +90,20 @@ def clock(at, now=None, zone_name=None):
     return f"{day}, {there:%H:%M}" if there.year == today.year else f"{day}, {there.year}, {there:%H:%M}"
 
 
+def day(at, now=None, zone_name=None):
+    """(key, label) of the reader's day `at` falls on: ("2026-11-28", "Today"), "Yesterday", "Nov 26" or
+    "Nov 26, 2025"; what separates a chat's days."""
+    there = local(at, zone_name).date()
+    today = local(now or datetime.now(UTC).replace(tzinfo=None), zone_name).date()
+    if there == today:
+        label = "Today"
+    elif (today - there).days == 1:
+        label = "Yesterday"
+    else:
+        label = f"{MONTHS[there.month - 1]} {there.day}" + ("" if there.year == today.year else f", {there.year}")
+    return there.isoformat(), label
+
+
 def full(at, zone_name=None):
     """The exact local date and time with its zone: "Fri, Nov 27, 2026, 17:39 PST"."""
     there = local(at, zone_name)

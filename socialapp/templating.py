@@ -64,5 +64,6 @@ def highlight(html, terms):
 def init_app(app):
     app.add_template_global(localtime.when)
     app.add_template_global(localtime.full, "full_time")
+    app.add_template_global(localtime.day, "local_day")
     app.add_template_filter(linkify)
     app.add_template_filter(highlight)

@@ -69,7 +69,7 @@ def socket(ws):
     g.pop("_login_user", None)  # nor the user's row: handlers go by client.user_id
     hub = current_app.extensions["realtime"]
     # A page showing who is online asks for presence with /ws?want=presence; other pages are spared it.
-    client = hub.add(user_id, ws, request.args.getlist("want"), time_zone)
+    client = hub.add(user_id, ws, request.args.getlist("want"), time_zone=time_zone)
     # Only now will pushes reach this socket: the page refreshes what it shows on this signal, so an
     # event published between the page load and this moment is not lost.
     try:

@@ -109,9 +109,7 @@ def delete_comment(user, comment_id):
     else:
         db.session.execute(delete(Comment).where(Comment.id == comment.id))
         if comment.parent_id is not None and not _has_replies(comment.parent_id):
-            db.session.execute(
-                delete(Comment).where(Comment.id == comment.parent_id, Comment.deleted_at.is_not(None))
-            )
+            db.session.execute(delete(Comment).where(Comment.id == comment.parent_id, Comment.deleted_at.is_not(None)))
     _change_count(post.id, -1)
     db.session.commit()
     db.session.refresh(post)
