@@ -303,3 +303,21 @@ setInterval(() => {
 for (const input of document.querySelectorAll("input[type=hidden][name=time_zone]")) {
   input.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
 }
+
+// A "Copy link" button (data-copy names the field it copies) shows only where the clipboard can be written,
+// and says so once it has.
+for (const button of document.querySelectorAll("button[data-copy]")) {
+  if (!navigator.clipboard?.writeText) continue;
+  button.hidden = false;
+  const label = button.textContent;
+  button.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(document.getElementById(button.dataset.copy).value);
+      button.textContent = "Copied";
+    } catch {
+      button.textContent = "Press Ctrl+C to copy";
+      document.getElementById(button.dataset.copy).select();
+    }
+    setTimeout(() => { button.textContent = label; }, 2000);
+  });
+}
