@@ -16,6 +16,7 @@ import re
 from flask import url_for
 from markupsafe import Markup, escape
 
+from socialapp import localtime
 from socialapp.services.text import TOKEN_RE
 
 # In HTML that is already escaped: a tag, an entity, or a word. Only words are ever wrapped.
@@ -61,5 +62,8 @@ def highlight(html, terms):
 
 
 def init_app(app):
+    app.add_template_global(localtime.when)
+    app.add_template_global(localtime.full, "full_time")
+    app.add_template_global(localtime.day, "local_day")
     app.add_template_filter(linkify)
     app.add_template_filter(highlight)

@@ -141,8 +141,10 @@ def test_every_form_control_on_the_account_pages_has_a_label(client):
 
     for path in ("/register", "/login", "/password/forgot", "/verify/resend"):
         html = client.get(path).get_data(as_text=True)
-        ids = re.findall(r'<input[^>]*\bid="([^"]+)"[^>]*>', html)
-        visible = [i for i in ids if i != "csrf_token"]
+        inputs = re.findall(r'<input[^>]*\bid="([^"]+)"[^>]*>', html)
+        hidden = set(re.findall(r'<input[^>]*\bid="([^"]+)"[^>]*type="hidden"', html))
+        hidden |= set(re.findall(r'<input[^>]*type="hidden"[^>]*\bid="([^"]+)"', html))
+        visible = [i for i in inputs if i not in hidden]
         assert visible, path
         for control_id in visible:
             assert f'for="{control_id}"' in html, f"{path}: #{control_id} has no label"

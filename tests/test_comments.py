@@ -109,18 +109,59 @@ def test_only_the_comment_author_or_post_owner_can_delete_a_comment(client, logi
     assert count_of(post) == 0
 
 
-def test_deleting_a_comment_takes_its_replies_off_the_count(people):
+def test_deleting_a_comment_keeps_the_replies_of_others_under_a_placeholder(people):
+    alice, bob, carol = people
+    post = posts.create_post(alice, "hello")
+    top = comments.add_comment(bob, post.id, "top secret words")
+    first = comments.add_comment(carol, post.id, "r1", top.id)
+    second = comments.add_comment(alice, post.id, "r2", top.id)
+    other = comments.add_comment(carol, post.id, "other")
+    assert count_of(post) == 4
+    _, placeholder = comments.delete_comment(bob, top.id)
+    assert placeholder.id == top.id and placeholder.body == "" and placeholder.deleted_at is not None
+    assert count_of(post) == 3  # the replies still count; the placeholder does not
+    threads, _ = comments.threads_page(carol, db.session.get(Post, post.id))
+    assert [(t.comment.id, [r.id for r, _ in t.replies]) for t in threads] == [
+        (top.id, [first.id, second.id]),
+        (other.id, []),
+    ]
+    comments.delete_comment(carol, first.id)
+    assert db.session.get(Comment, top.id) is not None  # one reply still stands under it
+    assert comments.delete_comment(alice, second.id)[1] is None
+    assert db.session.get(Comment, top.id) is None  # the placeholder went with the last reply
+    comments.delete_comment(carol, other.id)
+    assert count_of(post) == 0 and Comment.query.count() == 0
+
+
+def test_a_placeholder_cannot_be_seen_edited_replied_to_or_deleted_again(client, login, people):
+    alice, bob, carol = people
+    post = posts.create_post(alice, "hello")
+    top = comments.add_comment(bob, post.id, "soon gone")
+    reply = comments.add_comment(carol, post.id, "still here", top.id)
+    comments.delete_comment(bob, top.id)
+    login(bob)
+    assert client.get(f"/comments/{top.id}/edit").status_code == 404
+    assert client.post(f"/comments/{top.id}/delete").status_code == 404
+    page = client.get(f"/p/{post.id}").get_data(as_text=True)
+    assert "soon gone" not in page and "Comment deleted" in page and "still here" in page
+    # A reply to the reply still joins the thread, as before.
+    login(alice)
+    answer = client.post(f"/p/{post.id}/comments", data={"body": "answer", "parent_id": reply.id})
+    assert answer.status_code == 302
+    assert Comment.query.filter_by(body="answer").one().parent_id == top.id
+
+
+def test_deleting_a_commented_comment_with_htmx_returns_its_thread_under_the_placeholder(client, login, people):
     alice, bob, carol = people
     post = posts.create_post(alice, "hello")
     top = comments.add_comment(bob, post.id, "top")
-    comments.add_comment(carol, post.id, "r1", top.id)
-    comments.add_comment(alice, post.id, "r2", top.id)
-    other = comments.add_comment(carol, post.id, "other")
-    assert count_of(post) == 4
-    comments.delete_comment(alice, top.id)
-    assert count_of(post) == 1
-    comments.delete_comment(carol, other.id)
-    assert count_of(post) == 0 and Comment.query.count() == 0
+    comments.add_comment(carol, post.id, "the reply", top.id)
+    login(bob)
+    html = client.post(f"/comments/{top.id}/delete", headers=HTMX).get_data(as_text=True)
+    assert f'<li id="thread-{top.id}"' in html and "Comment deleted" in html and "the reply" in html
+    assert ">top<" not in html and "1 comment<" in html
+    without_js = client.post(f"/comments/{comments.add_comment(bob, post.id, 'x').id}/delete")
+    assert without_js.status_code == 302
 
 
 def test_deleting_a_reply_takes_only_it_off_the_count(people):
@@ -245,16 +286,16 @@ def test_deleting_a_comment_withdraws_what_it_notified(people):
     alice, bob, carol = people
     post = posts.create_post(alice, "hello")
     top = comments.add_comment(bob, post.id, "top, says @carol")
-    comments.add_comment(carol, post.id, "a reply", top.id)
+    reply = comments.add_comment(carol, post.id, "a reply", top.id)
     kept = comments.add_comment(bob, post.id, "another")
     assert {(n.recipient_id, n.kind) for n in Notification.query} == {
         (alice.id, "comment"),
         (carol.id, "mention"),
         (bob.id, "reply"),
     } and Notification.query.filter_by(kind="comment").count() == 3
-    comments.delete_comment(alice, top.id)  # takes its reply with it
-    remaining = Notification.query.all()
-    assert [(n.recipient_id, n.kind, n.subject_id) for n in remaining] == [(alice.id, "comment", kept.id)]
+    comments.delete_comment(alice, top.id)  # its reply stays, and so do the notifications about the reply
+    remaining = {(n.recipient_id, n.kind, n.subject_id) for n in Notification.query}
+    assert remaining == {(alice.id, "comment", reply.id), (bob.id, "reply", reply.id), (alice.id, "comment", kept.id)}
 
 
 def test_deleting_a_post_withdraws_the_notifications_of_its_comments(people):

@@ -39,6 +39,8 @@ class User(UserMixin, db.Model):
     pending_email: Mapped[str | None] = mapped_column(String(254))
     # "member", "moderator" or "admin" (services/roles.py); the first account on an instance is admin.
     role: Mapped[str] = mapped_column(String(16), default="member", server_default="member")
+    # The IANA zone times are shown in (socialapp/localtime.py): the browser's at sign-up and login, or chosen.
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
 
     bio: Mapped[str] = mapped_column(String(160), default="")
     about: Mapped[str] = mapped_column(Text, default="")

@@ -56,7 +56,8 @@ class Like(db.Model):
 
 
 class Comment(db.Model):
-    """A comment on a post, or a reply to one (`parent_id`); replies are one level deep."""
+    """A comment on a post, or a reply to one (`parent_id`); replies are one level deep. A comment deleted
+    while others' replies stand under it stays as a placeholder: `deleted_at` set and its text gone."""
 
     __tablename__ = "comments"
 
@@ -67,6 +68,7 @@ class Comment(db.Model):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(DateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     __table_args__ = (
         Index("ix_comments_post", "post_id", "parent_id", "id"),

@@ -64,12 +64,12 @@ def socket(ws):
         )
         ws.close(reason=POLICY_VIOLATION, message="not allowed")
         return
-    user_id = current_user.id
+    user_id, time_zone = current_user.id, current_user.time_zone
     db.session.remove()  # hold no database connection while the socket idles
     g.pop("_login_user", None)  # nor the user's row: handlers go by client.user_id
     hub = current_app.extensions["realtime"]
     # A page showing who is online asks for presence with /ws?want=presence; other pages are spared it.
-    client = hub.add(user_id, ws, request.args.getlist("want"))
+    client = hub.add(user_id, ws, request.args.getlist("want"), time_zone=time_zone)
     # Only now will pushes reach this socket: the page refreshes what it shows on this signal, so an
     # event published between the page load and this moment is not lost.
     try:

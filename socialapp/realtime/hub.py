@@ -9,6 +9,7 @@ import logging
 import threading
 import time
 
+from socialapp.localtime import reading_in
 from socialapp.realtime.broker import MemoryBroker, RedisBroker, start_thread
 from socialapp.realtime.presence import HEARTBEAT, MemoryPresence, RedisPresence
 
@@ -29,12 +30,14 @@ SERVICE_RESTART = 1012
 
 
 class Client:
-    """One open socket of one user, and the broadcast kinds its page asked for (`wants`)."""
+    """One open socket of one user, the broadcast kinds its page asked for (`wants`), and the time zone
+    what it is sent is shown in."""
 
-    def __init__(self, user_id, ws, wants=()):
+    def __init__(self, user_id, ws, wants=(), time_zone=None):
         self.user_id = user_id
         self.ws = ws
         self.wants = frozenset(wants) & ASKED_FOR
+        self.time_zone = time_zone
         self.lock = threading.Lock()
 
     def send(self, text):
@@ -127,9 +130,9 @@ class Hub:
         start_thread(lambda: self.broker.run(self.dispatch, self.resync_all, self.stopped), "realtime-subscriber")
         start_thread(self.heartbeat, "realtime-heartbeat")
 
-    def add(self, user_id, ws, wants=()):
+    def add(self, user_id, ws, wants=(), time_zone=None):
         self.start()
-        client = Client(user_id, ws, wants)
+        client = Client(user_id, ws, wants, time_zone)
         newly_online = self.redis_call(self.presence.connected, user_id, fallback=False)
         with self.presence_lock:  # so that counts reach presence in the order they changed
             with self.lock:
@@ -203,13 +206,14 @@ class Hub:
             try:
                 for viewer_id, pairs in by_user.items():
                     rendered = {}  # each event once per viewer, however many of their tabs get it
-                    for client, wanted in pairs:
-                        html = "".join(self.rendered(rendered, viewer_id, event) for event in wanted)
-                        if html:
-                            try:
-                                client.send(html)
-                            except Exception:  # a socket closing under us; its own thread cleans up
-                                log.debug("send failed", exc_info=True)
+                    with reading_in(pairs[0][0].time_zone):  # times in the viewer's zone
+                        for client, wanted in pairs:
+                            html = "".join(self.rendered(rendered, viewer_id, event) for event in wanted)
+                            if html:
+                                try:
+                                    client.send(html)
+                                except Exception:  # a socket closing under us; its own thread cleans up
+                                    log.debug("send failed", exc_info=True)
             finally:
                 db.session.remove()
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
+from socialapp import localtime
 from socialapp.extensions import db
 from socialapp.models import User
 from socialapp.models.base import utcnow
@@ -128,7 +129,7 @@ def _check_username_free(username):
         raise AccountError("That username is taken. Choose another.", "username")
 
 
-def register(first_name, last_name, username, email, password, browser=None, invitation=None):
+def register(first_name, last_name, username, email, password, browser=None, invitation=None, time_zone=None):
     """Create an unverified account and mail its verification link; the normalised address.
 
     An address that already has an account gets a mail saying so instead, and the answer is the same, so
@@ -136,6 +137,7 @@ def register(first_name, last_name, username, email, password, browser=None, inv
     browser's session: only a browser holding it is logged in by the link (see verify_email).
     The instance's join mode decides who may register (instance.admit, which raises JoinRefused);
     `invitation` is the code of the invitation link the person came with, which loses one use.
+    `time_zone` is the zone the browser reported; an unknown one leaves the default (UTC).
     """
     problems = registration_problems(first_name, last_name, username, email, password)
     if problems:
@@ -148,7 +150,12 @@ def register(first_name, last_name, username, email, password, browser=None, inv
     existing = find_by_email(email)
     if existing is None:
         user = User(
-            first_name=first_name, last_name=last_name, username=username, email=email, password_hash=password_hash
+            first_name=first_name,
+            last_name=last_name,
+            username=username,
+            email=email,
+            password_hash=password_hash,
+            time_zone=localtime.valid_zone(time_zone) or localtime.DEFAULT_ZONE,
         )
         existing = _add_unless_taken(user)
         if existing is None:
@@ -237,6 +244,19 @@ def _unknown_user_hash():
     # Checked against when nobody has the login, so that a wrong login costs as much as a wrong password
     # and the time of the answer does not tell which usernames and addresses exist.
     return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def set_time_zone(user, name, detected=False):
+    """Show `user` times in zone `name`. A zone the browser detected (at login) is taken when known and ignored
+    otherwise; a chosen one must be known. Commits."""
+    zone = localtime.valid_zone(name)
+    if zone is None:
+        if detected:
+            return
+        raise AccountError("Choose a time zone from the list.", "time_zone")
+    if user.time_zone != zone:
+        user.time_zone = zone
+        db.session.commit()
 
 
 def authenticate(login, password):

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from socialapp.extensions import db
 from socialapp.inputs import to_id
@@ -38,9 +38,10 @@ def _change_count(post_id, step):
 
 
 def visible_comment(viewer_id, comment_id):
-    """(comment, post) when both are visible to the viewer, else NotFound."""
+    """(comment, post) when both are visible to the viewer, else NotFound. A deleted comment's placeholder
+    is not a comment one can see, edit or reply to."""
     comment = db.session.get(Comment, comment_id)
-    if comment is None or is_blocked_between(viewer_id, comment.author_id):
+    if comment is None or comment.deleted_at or is_blocked_between(viewer_id, comment.author_id):
         raise NotFound(NO_SUCH_COMMENT)
     return comment, visible_post(viewer_id, comment.post_id)
 
@@ -53,7 +54,7 @@ def add_comment(user, post_id, body, parent_id=None):
         parent, _ = visible_comment(user.id, parent_id)
         if parent.post_id != post.id:
             raise NotFound(NO_SUCH_COMMENT)
-        if parent.parent_id:
+        if parent.parent_id:  # may be a deleted comment's placeholder: the reply still joins its thread
             parent = db.session.get(Comment, parent.parent_id)
     comment = Comment(post_id=post.id, author_id=user.id, parent_id=parent and parent.id, body=_clean(body))
     db.session.add(comment)
@@ -87,23 +88,55 @@ def edit_comment(user, comment_id, body):
 
 
 def delete_comment(user, comment_id):
-    """Delete a comment (with its replies) as its author or as the post's author. Returns the post."""
+    """Delete a comment as its author or as the post's author; returns (post, placeholder or None).
+
+    Replies are others' words, so a comment with replies leaves a placeholder ("Comment deleted") that keeps
+    them in their thread, as Reddit and Mastodon do; the placeholder goes with the last reply under it.
+    Deleting the post still removes everything."""
     comment = db.session.get(Comment, comment_id)
-    post = visible_post(user.id, comment.post_id) if comment else None
+    post = visible_post(user.id, comment.post_id) if comment and not comment.deleted_at else None
     # A comment by someone in a block with the user is hidden from them, but on their own post they may
     # still take it away.
     if post is None or (user.id != post.author_id and is_blocked_between(user.id, comment.author_id)):
         raise NotFound(NO_SUCH_COMMENT)
     if user.id not in (comment.author_id, post.author_id):
         raise Forbidden("You can delete only your own comments, or any comment on your own posts.")
-    notifications.withdraw_about("comment", select(Comment.id).where(Comment.parent_id == comment.id))
     notifications.withdraw_about("comment", [comment.id])
-    replies = db.session.execute(delete(Comment).where(Comment.parent_id == comment.id)).rowcount
-    removed = db.session.execute(delete(Comment).where(Comment.id == comment.id)).rowcount
-    _change_count(post.id, -(replies + removed))
+    placeholder = None
+    if comment.parent_id is None and _has_replies(comment.id):
+        comment.body, comment.edited_at, comment.deleted_at = "", None, utcnow()
+        placeholder = comment
+    else:
+        db.session.execute(delete(Comment).where(Comment.id == comment.id))
+        if comment.parent_id is not None and not _has_replies(comment.parent_id):
+            db.session.execute(delete(Comment).where(Comment.id == comment.parent_id, Comment.deleted_at.is_not(None)))
+    _change_count(post.id, -1)
     db.session.commit()
     db.session.refresh(post)
-    return post
+    return post, placeholder
+
+
+def _has_replies(comment_id):
+    return db.session.scalar(select(Comment.id).where(Comment.parent_id == comment_id).limit(1)) is not None
+
+
+def thread(viewer, comment):
+    """The thread of a top-level `comment` (a placeholder, say) as `viewer` sees it."""
+    found = Thread(comment, db.session.get(User, comment.author_id))
+    _add_replies(viewer, {comment.id: found})
+    return found
+
+
+def _add_replies(viewer, by_id):
+    """Fill in the replies of the threads in `by_id` (top-level comment id -> Thread), oldest first."""
+    replies = db.session.execute(
+        select(Comment, User)
+        .join(User, User.id == Comment.author_id)
+        .where(Comment.parent_id.in_(by_id), visible_to(viewer.id, Comment.author_id))
+        .order_by(Comment.id)
+    )
+    for reply, author in replies:
+        by_id[reply.parent_id].replies.append((reply, author))
 
 
 def threads_page(viewer, post, after=None, limit=PAGE_SIZE):
@@ -117,7 +150,12 @@ def threads_page(viewer, post, after=None, limit=PAGE_SIZE):
     stmt = (
         select(Comment, User)
         .join(User, User.id == Comment.author_id)
-        .where(Comment.post_id == post.id, Comment.parent_id.is_(None), visible_to(viewer.id, Comment.author_id))
+        .where(
+            Comment.post_id == post.id,
+            Comment.parent_id.is_(None),
+            # A placeholder names nobody, so a block does not hide the replies under it.
+            or_(Comment.deleted_at.is_not(None), visible_to(viewer.id, Comment.author_id)),
+        )
         .order_by(Comment.id)
         .limit(limit + 1)
     )
@@ -129,14 +167,7 @@ def threads_page(viewer, post, after=None, limit=PAGE_SIZE):
     threads = [Thread(comment, author) for comment, author in rows[:limit]]
     by_id = {thread.comment.id: thread for thread in threads}
     if by_id:
-        replies = db.session.execute(
-            select(Comment, User)
-            .join(User, User.id == Comment.author_id)
-            .where(Comment.parent_id.in_(by_id), visible_to(viewer.id, Comment.author_id))
-            .order_by(Comment.id)
-        )
-        for reply, author in replies:
-            by_id[reply.parent_id].replies.append((reply, author))
+        _add_replies(viewer, by_id)
     if len(rows) <= limit:
         return threads, None
     if not newest:

@@ -227,7 +227,8 @@ def likers_page(viewer, post_id, cursor=None, limit=LIKERS_PAGE_SIZE):
 @account_deleting.connect
 def _fix_counts_of_others(sender, user, **extra):
     # Likes and comments go with the account (ON DELETE CASCADE); the counters on other people's
-    # posts must go down with them, including replies by others to this person's comments.
+    # posts must go down with them, including replies by others to this person's comments (a placeholder of
+    # theirs, a comment already deleted, is not counted).
     others_posts = Post.author_id != user.id
     liked = select(Like.post_id).where(Like.user_id == user.id)
     db.session.execute(update(Post).where(Post.id.in_(liked), others_posts).values(likes_count=Post.likes_count - 1))
@@ -235,7 +236,10 @@ def _fix_counts_of_others(sender, user, **extra):
     going = (
         select(func.count())
         .select_from(Comment)
-        .where(Comment.post_id == Post.id, (Comment.author_id == user.id) | Comment.parent_id.in_(own_comments))
+        .where(
+            Comment.post_id == Post.id,
+            ((Comment.author_id == user.id) & Comment.deleted_at.is_(None)) | Comment.parent_id.in_(own_comments),
+        )
         .scalar_subquery()
     )
     commented = select(Comment.post_id).where(Comment.author_id == user.id)

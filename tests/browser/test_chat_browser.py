@@ -57,11 +57,11 @@ def test_two_people_chat_live_and_nothing_is_lost_while_one_is_away(live_server,
     expect(bob.get_by_role("link", name="Chat 3 unread")).to_be_visible()
     bob.goto(live_server("/chat/ada"))
     log = bob.get_by_role("log")
-    expect(log.get_by_role("listitem")).to_have_count(5)
+    expect(log.locator(".message")).to_have_count(5)
     texts = log.locator(".message-body").all_inner_texts()
     assert texts == ["Hello Bob", "Hi Ada", "one while away", "two while away", "three while away"]
     # Ada's own messages came back to her by the response and by her socket, and are shown once.
-    expect(ada.get_by_role("log").get_by_role("listitem")).to_have_count(5)
+    expect(ada.get_by_role("log").locator(".message")).to_have_count(5)
     expect(ada.get_by_text("Seen", exact=True)).to_be_visible()
 
 
@@ -78,10 +78,54 @@ def test_typing_shows_and_a_deleted_message_is_deleted_for_both(live_server, ope
     bob.get_by_label("Message", exact=True).press_sequentially("thinking")
     expect(ada.get_by_text("Bob is typing…")).to_be_visible()
 
+    # Delete asks first: dismissed, nothing happens; accepted, the message goes for both.
+    questions = []
+    ada.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    ada.get_by_role("log").get_by_role("button", name="Delete message").click()
+    expect(ada.get_by_role("log").get_by_text("a message to take back")).to_be_visible()
+    assert questions == ["Delete this message? It cannot be undone."]
+    ada.once("dialog", lambda dialog: dialog.accept())
     ada.get_by_role("log").get_by_role("button", name="Delete message").click()
     expect(ada.get_by_role("log").get_by_text("This message was deleted")).to_be_visible()
     expect(bob.get_by_role("log").get_by_text("This message was deleted")).to_be_visible()
     expect(bob.get_by_text("a message to take back")).to_have_count(0)
+
+
+@pytest.mark.parametrize("size", [{"width": 390, "height": 844}, {"width": 1280, "height": 800}])
+def test_shift_enter_starts_a_new_line_and_days_are_separated(live_server, open_browser, size):
+    from datetime import timedelta
+
+    from socialapp.extensions import db
+    from socialapp.services import accounts, chat
+
+    live_server.make_user("ada", first_name="Ada")
+    live_server.make_user("bob", first_name="Bob")
+    with live_server.app.app_context():
+        ada_user, bob_user = accounts.find_by_username("ada"), accounts.find_by_username("bob")
+        for days_ago, body in ((3, "three days ago"), (3, "same day, later"), (1, "one day old")):
+            message = chat.send_message(bob_user, ada_user, body)
+            message.created_at -= timedelta(days=days_ago)
+            db.session.commit()
+    ada = open_browser("ada", viewport=size)
+    ada.goto(live_server("/chat/bob"))
+    log = ada.get_by_role("log")
+    expect(log.get_by_role("listitem").filter(has_text=re.compile("^Yesterday$"))).to_have_count(1)
+
+    box = ada.get_by_label("Message", exact=True)
+    box.press_sequentially("first line")
+    box.press("Shift+Enter")
+    box.press_sequentially("second line")
+    expect(box).to_have_value("first line\nsecond line")
+    box.press("Enter")
+    expect(box).to_have_value("")
+    sent = log.get_by_role("listitem").filter(has_text="first line")
+    expect(sent).to_contain_text("first line\nsecond line")
+
+    # One separator per day, in order: the day of the first two, yesterday, today (added with the sent one).
+    separators = log.locator(".day-separator")
+    expect(separators).to_have_count(3)
+    expect(separators.nth(1)).to_have_text("Yesterday")
+    expect(separators.nth(2)).to_have_text("Today")
 
 
 def test_an_oversized_message_is_refused_and_kept_in_the_box(live_server, open_browser):

@@ -17,14 +17,14 @@ def test_a_socket_never_registered_is_replaced_and_the_page_catches_up(live_serv
     hub = live_server.app.extensions["realtime"]
     register, registered, release = hub.add, [], threading.Event()
 
-    def add(user_id, ws, wants=()):
+    def add(user_id, ws, wants=(), **options):
         # The notifications page asks for no broadcasts (the home page asks for new posts): the first
         # socket of Ada's notifications page opens, but is never registered.
         if user_id == ada_id and not wants:
             registered.append(ws)
             if len(registered) == 1:
                 release.wait(30)
-        return register(user_id, ws, wants)
+        return register(user_id, ws, wants, **options)
 
     monkeypatch.setattr(hub, "add", add)
     log_in(page, live_server, "ada")

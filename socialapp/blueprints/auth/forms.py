@@ -1,6 +1,7 @@
-from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from socialapp import localtime
 from socialapp.forms import Form
 
 
@@ -20,12 +21,23 @@ class RegisterForm(Form):
         "Confirm password",
         validators=[DataRequired(), EqualTo("password", message="The two passwords do not match.")],
     )
+    time_zone = HiddenField()
 
 
 class LoginForm(Form):
     login = StringField("Username or email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired()])
     remember = BooleanField("Remember me")
+    # Filled in by the page's script with the browser's zone; an unknown value is ignored.
+    time_zone = HiddenField()
+
+
+class TimeZoneForm(Form):
+    time_zone = SelectField("Time zone", choices=())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.time_zone.choices = [(name, name.replace("_", " ")) for name in localtime.zone_names()]
 
 
 class EmailOnlyForm(Form):

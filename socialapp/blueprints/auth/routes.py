@@ -58,6 +58,7 @@ def register():
                 form.password.data,
                 browser=session["signup"],
                 invitation=session.get("invitation"),
+                time_zone=form.time_zone.data,
             )
         except instance.JoinRefused as error:
             form_error(form, error)
@@ -118,6 +119,7 @@ def login():
             status = 403
         else:
             if user is not None:
+                accounts.set_time_zone(user, form.time_zone.data, detected=True)
                 login_user(sessions.start_session(user), remember=form.remember.data)
                 return redirect(safe_next(request.args.get("next")))
             form.form_errors.append("The username, email or password is not right.")
@@ -179,6 +181,7 @@ def render_settings(status=200, **forms_given):
         "password_form": forms.ChangePasswordForm(prefix="pw"),
         "email_form": forms.ChangeEmailForm(prefix="em"),
         "delete_form": forms.DeleteAccountForm(prefix="del"),
+        "zone_form": forms.TimeZoneForm(prefix="tz", time_zone=current_user.time_zone),
         "may_invite": invitations.may_invite(current_user),
     }
     context.update(forms_given)
@@ -197,6 +200,17 @@ def change_password():
     except AccountError as error:
         return render_settings(form_error(form, error), password_form=form)
     flash("Your password is changed. Other sessions are logged out.", "success")
+    return redirect(url_for("auth.settings"))
+
+
+@bp.post("/settings/time-zone")
+@login_required
+def change_time_zone():
+    form = forms.TimeZoneForm(prefix="tz")
+    if not form.validate_on_submit():
+        return render_settings(422, zone_form=form)
+    accounts.set_time_zone(current_user, form.time_zone.data)
+    flash(f"Times are now shown in {form.time_zone.data.replace('_', ' ')}.", "success")
     return redirect(url_for("auth.settings"))
 
 

@@ -14,7 +14,7 @@ from socialapp.extensions import db
 from socialapp.models import User
 from socialapp.models.chat import ConversationMember, Message
 from socialapp.realtime import Live, render_fragment
-from socialapp.services import chat
+from socialapp.services import calls, chat
 from socialapp.services.visibility import hidden_user_ids, is_blocked_between, visible_to
 
 live = Live("chat")
@@ -128,3 +128,25 @@ def presence_fragment(viewer, event):
     viewer_id = getattr(viewer, "id", viewer)
     html, hidden = _presence_html(int(event["user_id"]), bool(event.get("online")))
     return "" if int(viewer_id) in hidden else html
+
+
+@live.renderer("call_invite")
+def call_invite_fragment(viewer, event):
+    """Someone rings: a toast with Join and Decline, on every page of the viewer's."""
+    viewer_id = int(getattr(viewer, "id", viewer))
+    found = calls.invitation(viewer_id, int(event["meeting_id"]), int(event["caller_id"]))
+    if found is None:
+        return ""
+    meeting, caller = found
+    return _render("chat/_call_invite.html", meeting=meeting, caller=caller)
+
+
+@live.renderer("call_declined")
+def call_declined_fragment(viewer, event):
+    """The person called said no: the caller is told in a toast."""
+    viewer_id = int(getattr(viewer, "id", viewer))
+    found = calls.invitation(viewer_id, int(event["meeting_id"]), int(event["user_id"]))
+    if found is None:
+        return ""
+    _, person = found
+    return _render("chat/_call_declined.html", person=person)

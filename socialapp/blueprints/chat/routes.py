@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from socialapp.extensions import account_key, limiter, per_account
 from socialapp.inputs import id_arg
-from socialapp.services import chat
+from socialapp.services import calls, chat
 from socialapp.services.errors import InvalidInput
 from socialapp.web import is_htmx
 
@@ -116,6 +116,24 @@ def send(username):
     if not is_htmx():
         return redirect(url_for(".conversation", username=other.username))
     return render_template("chat/_message_sent.html", other=other, message=message)
+
+
+@bp.post("/<username>/call")
+@login_required
+@per_account("CALL_RATE_LIMIT")
+def call(username):
+    """Start a video call with the person of this conversation: they are rung, the caller goes in."""
+    meeting = calls.start_call(current_user, chat.partner_named(current_user.id, username))
+    return redirect(url_for("meetings.room", room_id=meeting.room_id), 303)
+
+
+@bp.post("/calls/<room_id>/decline")
+@login_required
+def decline_call(room_id):
+    caller = calls.decline_call(current_user, room_id)
+    if is_htmx():
+        return ""  # the invitation goes
+    return redirect(url_for(".conversation", username=caller.username), 303)
 
 
 def _composer_error(other, body, error):

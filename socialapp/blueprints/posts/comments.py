@@ -81,7 +81,10 @@ def edit_comment(comment_id):
 @bp.post("/comments/<int:comment_id>/delete")
 @login_required
 def delete_comment(comment_id):
-    post = comments.delete_comment(current_user, comment_id)
+    post, placeholder = comments.delete_comment(current_user, comment_id)
     if not is_htmx():
-        return back_to_post(post.id)
+        return back_to_post(post.id, placeholder and placeholder.id)
+    if placeholder:  # the thread stays, with its replies under "Comment deleted"
+        thread = comments.thread(current_user, placeholder)
+        return render_template("posts/_comment_deleted.html", comment_id=comment_id, post=post, thread=thread)
     return render_template("posts/_comment_deleted.html", comment_id=comment_id, post=post)

@@ -284,3 +284,44 @@ document.addEventListener("DOMContentLoaded", () => {
     countsTimer = setTimeout(announceCounts, 100);
   }).observe(document.body, { childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ["aria-label", "hidden"] });
 });
+
+// ---- Relative times --------------------------------------------------------------------------------------
+// The server writes "now", "5 min", "3 h" (socialapp/localtime.py); while a page stays open those grow stale,
+// so they are recounted each half minute from their datetime. Older ones name a day and stay as served.
+function relativeTime(at, now) {
+  const seconds = (now - at) / 1000;
+  if (seconds < 60) return "now";
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)} h`;
+  return null;
+}
+setInterval(() => {
+  const now = Date.now();
+  for (const time of document.querySelectorAll("time[data-relative]")) {
+    const text = relativeTime(Date.parse(time.dateTime), now);
+    if (text && time.textContent !== text) time.textContent = text;
+  }
+}, 30000);
+
+// Sign-up and log-in forms tell the server the browser's time zone, so that times are shown in it.
+for (const input of document.querySelectorAll("input[type=hidden][name=time_zone]")) {
+  input.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+}
+
+// A "Copy link" button (data-copy names the field it copies) shows only where the clipboard can be written,
+// and says so once it has.
+for (const button of document.querySelectorAll("button[data-copy]")) {
+  if (!navigator.clipboard?.writeText) continue;
+  button.hidden = false;
+  const label = button.textContent;
+  button.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(document.getElementById(button.dataset.copy).value);
+      button.textContent = "Copied";
+    } catch {
+      button.textContent = "Press Ctrl+C to copy";
+      document.getElementById(button.dataset.copy).select();
+    }
+    setTimeout(() => { button.textContent = label; }, 2000);
+  });
+}

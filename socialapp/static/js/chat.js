@@ -1,8 +1,11 @@
-// Chat pages. Two things htmx cannot do by itself:
+// Chat pages. Three things htmx cannot do by itself:
 // 1. "upsert" swaps: a message (or conversation row) that arrives again, by the HTTP response and by the
 //    socket, or after a reconnect, replaces the element with the same id instead of being added twice,
 //    and lands in order of its data-seq (ascending, or descending when the list has data-order="desc").
-// 2. Times shown in the reader's own time zone, with the exact time on hover.
+// 2. Day separators between the messages of different days (each message's data-day, in the reader's zone),
+//    kept right however messages arrive: pushed, sent, or a page of history loaded above.
+// 3. Enter sends the message box, Shift+Enter starts a new line.
+// Times come from the server in the reader's own zone (socialapp/localtime.py).
 (() => {
   function insertSorted(list, item) {
     const seq = Number(item.dataset.seq);
@@ -18,18 +21,44 @@
     list.insertBefore(item, before);
   }
 
-  const sameDay = (a, b) => a.toDateString() === b.toDateString();
+  function separator(message) {
+    const item = document.createElement("li");
+    item.className = "day-separator";
+    item.dataset.day = message.dataset.day;
+    item.textContent = message.dataset.dayLabel;
+    return item;
+  }
 
-  function localizeTimes(root) {
-    if (!root.querySelectorAll) return;
-    for (const time of root.querySelectorAll("time[data-local-time]")) {
-      const at = new Date(time.getAttribute("datetime"));
-      if (Number.isNaN(at.getTime())) continue;
-      const clock = at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-      time.textContent = sameDay(at, new Date()) ? clock : `${at.toLocaleDateString()} ${clock}`;
-      time.title = at.toLocaleString([], { dateStyle: "full", timeStyle: "long" });
+  // One separator before the first message of each day, none elsewhere; a second pass changes nothing, so
+  // the observer that calls this settles at once.
+  function markDays(list) {
+    let day = null;
+    for (const item of [...list.children]) {
+      if (item.matches(".day-separator")) {
+        const next = item.nextElementSibling;
+        const keep = next?.matches(".message") && next.dataset.day === item.dataset.day && item.dataset.day !== day;
+        if (!keep) item.remove();
+      } else if (item.matches(".message[data-day]") && item.dataset.day !== day) {
+        const before = item.previousElementSibling;
+        if (!(before?.matches(".day-separator") && before.dataset.day === item.dataset.day)) {
+          list.insertBefore(separator(item), item);
+        }
+        day = item.dataset.day;
+      }
     }
   }
+
+  for (const list of document.querySelectorAll("ol.messages")) {
+    markDays(list);
+    new MutationObserver(() => markDays(list)).observe(list, { childList: true });
+  }
+
+  document.addEventListener("keydown", (event) => {
+    const box = event.target.closest?.("textarea[data-enter-sends]");
+    if (!box || event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+    event.preventDefault();
+    if (box.value.trim()) box.form.requestSubmit();
+  });
 
   htmx.registerExtension("chat", {
     handle_swap(style, target, fragment) {
@@ -47,10 +76,5 @@
       }
       return added;
     },
-    htmx_after_process(elt) {
-      localizeTimes(elt);
-    },
   });
-
-  localizeTimes(document);
 })();

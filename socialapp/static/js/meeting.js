@@ -174,7 +174,7 @@
     const existing = peers.get(info.socket);
     if (existing) {
       Object.assign(existing.info, info);
-      if (info.name) existing.tile.querySelector(".tile-name").textContent = info.name;
+      if (info.name) nameTile(existing.tile, info.name);
       showState(existing.tile, info);
       return existing;
     }
@@ -182,6 +182,7 @@
     const peer = { pc, info, tile: makeTile(info.name, false), stream: new MediaStream(), chain: Promise.resolve(), pending: [] };
     showState(peer.tile, info);
     peers.set(info.socket, peer);
+    showCount();
     pc.onicecandidate = (event) => {
       if (event.candidate) send({ type: "meeting.signal", to: info.socket, candidate: event.candidate.toJSON() });
     };
@@ -197,6 +198,7 @@
     pc.ontrack = (event) => {
       peer.stream.addTrack(event.track);
       video.srcObject = peer.stream;
+      if (event.track.kind === "audio") listen(peer.tile, peer.stream);
     };
     return peer;
   }
@@ -249,12 +251,22 @@
     peer.pc.close();
     peer.tile.remove();
     peers.delete(id);
+    showCount();
   }
 
   // ---- Tiles ------------------------------------------------------------------------------------
+  function initials(name) {
+    return name.replace(/\(you\)$/, "").trim().split(/\s+/).slice(0, 2).map((word) => word[0] || "").join("").toUpperCase();
+  }
+
+  function nameTile(tile, name) {
+    tile.querySelector(".tile-name").textContent = name;
+    tile.querySelector(".tile-initials").textContent = initials(name);
+  }
+
   function makeTile(name, self) {
     const tile = $("tile-template").content.firstElementChild.cloneNode(true);
-    tile.querySelector(".tile-name").textContent = name;
+    nameTile(tile, name);
     const video = tile.querySelector("video");
     if (self) {
       video.muted = true; // never play one's own microphone back
@@ -267,8 +279,10 @@
 
   function showState(tile, state) {
     tile.dataset.camera = state.camera === false ? "off" : "on";
+    tile.dataset.screen = state.screen ? "on" : "off"; // a shared screen shows whatever the camera does
     tile.querySelector(".tile-camera-off").hidden = state.camera !== false;
     tile.querySelector(".tile-mic-off").hidden = state.mic !== false;
+    tile.dataset.mic = state.mic === false ? "off" : "on";
     tile.querySelector(".tile-screen").hidden = !state.screen;
   }
 
@@ -281,8 +295,15 @@
     if (!selfTile) {
       selfTile = makeTile(`${selfName} (you)`, true);
       selfTile.querySelector("video").srcObject = localStream;
+      listen(selfTile, localStream);
     }
     showState(selfTile, media);
+    showCount();
+  }
+
+  function showCount() {
+    const count = peers.size + 1;
+    $("participant-count").textContent = joined ? (count === 1 ? "Only you are here" : `${count} people in the meeting`) : "";
   }
 
   function status(text) {
@@ -320,8 +341,44 @@
     $("controls").hidden = true;
     $("tiles").hidden = true;
     $("left").hidden = false;
+    showCount();
     status("");
   }
+
+  // ---- Who is speaking --------------------------------------------------------------------------
+  // Each tile's audio goes through an analyser (Web Audio); ten times a second the tile whose sound is
+  // loud enough is marked "speaking", which draws a ring around it. The context starts on the Join click,
+  // as browsers allow sound to start only after a gesture.
+  let audio = null;
+  const listened = new Map(); // tile -> analyser
+  const SPEAKING_LEVEL = 0.02; // root mean square of the samples, 0..1
+
+  function listen(tile, stream) {
+    if (!audio || listened.has(tile) || !stream.getAudioTracks().length) return;
+    const analyser = audio.createAnalyser();
+    analyser.fftSize = 512;
+    audio.createMediaStreamSource(stream).connect(analyser);
+    listened.set(tile, analyser);
+  }
+
+  function level(analyser) {
+    const samples = new Float32Array(analyser.fftSize);
+    analyser.getFloatTimeDomainData(samples);
+    let sum = 0;
+    for (const sample of samples) sum += sample * sample;
+    return Math.sqrt(sum / samples.length);
+  }
+
+  setInterval(() => {
+    for (const [tile, analyser] of listened) {
+      if (!tile.isConnected) {
+        listened.delete(tile);
+        continue;
+      }
+      const muted = tile === selfTile ? !media.mic : tile.dataset.mic === "off";
+      tile.classList.toggle("speaking", !muted && level(analyser) > SPEAKING_LEVEL);
+    }
+  }, 100);
 
   // ---- Wiring -----------------------------------------------------------------------------------
   $("camera-toggle").addEventListener("click", () => setMedia({ camera: !media.camera }));
@@ -331,6 +388,7 @@
   $("camera-select").addEventListener("change", openDevices);
   $("mic-select").addEventListener("change", openDevices);
   $("join-button").addEventListener("click", () => {
+    audio ??= new AudioContext();
     wantJoin = true;
     $("join-button").disabled = true;
     $("meeting-full").hidden = true;
