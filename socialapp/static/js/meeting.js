@@ -283,6 +283,12 @@
     tile.querySelector(".tile-camera-off").hidden = state.camera !== false;
     tile.querySelector(".tile-mic-off").hidden = state.mic !== false;
     tile.dataset.mic = state.mic === false ? "off" : "on";
+    if (state.mic === false) {
+      // A muted person is not speaking, from this moment.
+      const listening = listened.get(tile);
+      if (listening) listening.until = 0;
+      tile.classList.remove("speaking");
+    }
     tile.querySelector(".tile-screen").hidden = !state.screen;
   }
 
@@ -346,19 +352,21 @@
   }
 
   // ---- Who is speaking --------------------------------------------------------------------------
-  // Each tile's audio goes through an analyser (Web Audio); ten times a second the tile whose sound is
-  // loud enough is marked "speaking", which draws a ring around it. The context starts on the Join click,
-  // as browsers allow sound to start only after a gesture.
+  // Each tile's audio goes through an analyser (Web Audio); ten times a second a tile whose sound is loud
+  // enough is marked "speaking", which draws a ring around it, and stays so for HOLD ms after the last loud
+  // moment, so the ring does not flicker between words. The context starts on the Join click, as browsers
+  // allow sound to start only after a gesture.
   let audio = null;
-  const listened = new Map(); // tile -> analyser
+  const listened = new Map(); // tile -> { analyser, until }
   const SPEAKING_LEVEL = 0.02; // root mean square of the samples, 0..1
+  const HOLD = 800;
 
   function listen(tile, stream) {
     if (!audio || listened.has(tile) || !stream.getAudioTracks().length) return;
     const analyser = audio.createAnalyser();
-    analyser.fftSize = 512;
+    analyser.fftSize = 2048;
     audio.createMediaStreamSource(stream).connect(analyser);
-    listened.set(tile, analyser);
+    listened.set(tile, { analyser, until: 0 });
   }
 
   function level(analyser) {
@@ -370,13 +378,16 @@
   }
 
   setInterval(() => {
-    for (const [tile, analyser] of listened) {
+    const now = performance.now();
+    for (const [tile, listening] of listened) {
       if (!tile.isConnected) {
         listened.delete(tile);
         continue;
       }
       const muted = tile === selfTile ? !media.mic : tile.dataset.mic === "off";
-      tile.classList.toggle("speaking", !muted && level(analyser) > SPEAKING_LEVEL);
+      if (muted) listening.until = 0;
+      else if (level(listening.analyser) > SPEAKING_LEVEL) listening.until = now + HOLD;
+      tile.classList.toggle("speaking", now < listening.until);
     }
   }, 100);
 
