@@ -429,7 +429,7 @@ def database_at(backend, tmp_path, revision):
 def user_as_stored_before_0007(username):
     """A user written as the schema before 0007 stored one: each row carried a session token, which the
     model no longer has, so the row is written with Core and read back through the model, leaving out the
-    columns later migrations added (role, 0008)."""
+    columns later migrations added (role, 0008; suspension, 0011)."""
     from socialapp.extensions import db
 
     stored = {column["name"] for column in sa.inspect(db.session.connection()).get_columns("users")}
@@ -453,7 +453,8 @@ def user_as_stored_before_0007(username):
     db.session.execute(sa.table("users", *map(sa.column, values)).insert().values(values))
     db.session.commit()
     later_attributes = [getattr(User, c.key) for c in later]
-    return db.session.scalar(sa.select(User).options(sa.orm.defer(*later_attributes)).filter_by(username=username))
+    deferred = [sa.orm.defer(attribute) for attribute in later_attributes]
+    return db.session.scalar(sa.select(User).options(*deferred).filter_by(username=username))
 
 
 def test_the_migration_indexes_posts_written_before_it_and_can_be_undone(backend, tmp_path):
