@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.browser import session_cookie
+from tests.support.landing import GUEST_PAGES, member_pages
 
 pytestmark = pytest.mark.browser
 
@@ -19,16 +20,6 @@ WIDTHS = (390, 1280)
 FAILING = {"critical", "serious"}
 RUN_AXE = """() => axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations.map(v => ({
   id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 5).map(n => n.target.join(" "))})))"""
-
-LOGGED_OUT = [
-    "/",
-    "/login",
-    "/register",
-    "/password/forgot",
-    "/verify/resend",
-    "/no-such-page",
-    "/settings/email/confirm/bad-link",
-]
 
 
 def seed(live_server):
@@ -55,38 +46,7 @@ def seed(live_server):
         reset = tokens.make_token("reset", {"uid": bob.id, "fp": tokens.fingerprint(bob.password_hash)})
         db.session.commit()
         post_id = post.id
-    logged_in = [
-        "/",
-        f"/p/{post_id}",
-        f"/p/{post_id}/likes",
-        f"/p/{post_id}/edit",
-        f"/comments/{comment_id}/edit",
-        "/u/ada",
-        "/u/bob",
-        "/u/bob/posts",
-        "/u/dora/block",
-        "/settings/profile",
-        "/welcome",
-        "/u/ada/followers",
-        "/u/ada/following",
-        "/people/suggestions",
-        "/search",
-        "/search?q=harbour",
-        "/search?q=harbour&tab=people",
-        "/search?q=harbour&tab=tags",
-        "/tags/harbour",
-        "/notifications",
-        "/chat/",
-        "/chat/bob",
-        "/meetings/",
-        "/meetings/join?room=nothing",
-        f"/meetings/{room}",
-        "/settings",
-        "/settings/blocked",
-        "/admin/instance",
-        "/admin/invitations",
-        "/no-such-page",
-    ]
+    logged_in = member_pages(post_id, post_id, comment_id, room, "bob", "dora", "harbour")
     return ada_id, logged_in, f"/password/reset/{reset}"
 
 
@@ -137,7 +97,7 @@ def check(found):
 
 def test_logged_out_pages_have_no_serious_accessibility_violations(new_context, live_server):
     _, _, reset_path = seed(live_server)
-    check(audit(new_context, live_server, [*LOGGED_OUT, reset_path]))
+    check(audit(new_context, live_server, [*GUEST_PAGES, reset_path]))
 
 
 def test_check_email_page_has_no_serious_accessibility_violations(new_context, live_server):

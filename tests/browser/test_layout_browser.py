@@ -7,21 +7,13 @@ from playwright.sync_api import expect
 
 from tests.conftest import app_config, empty_database
 from tests.support.browser import LiveServer, session_cookie
+from tests.support.landing import GUEST_PAGES, member_pages
 
 pytestmark = pytest.mark.browser
 
 WIDTHS = (360, 390, 768, 1280)
 THEMES = ("light", "dark")
 TABS = ("Home", "Search", "Chat", "Meetings")
-GUEST_PAGES = (
-    "/",
-    "/login",
-    "/register",
-    "/password/forgot",
-    "/verify/resend",
-    "/no-such-page",
-    "/settings/email/confirm/bad-link",
-)
 
 
 def seed(app):
@@ -60,39 +52,7 @@ def world(browser_database_url, tmp_path_factory):
     server = LiveServer(app)
     server.start()
     ada_id, ids = seed(app)
-    pages = [
-        "/",
-        f"/p/{ids['post']}",
-        f"/p/{ids['post']}/likes",
-        f"/p/{ids['own']}/edit",
-        f"/comments/{ids['comment']}/edit",
-        "/u/bob",
-        "/u/ada",
-        "/u/bob/posts",
-        "/u/cy/block",
-        "/u/ada/followers",
-        "/u/ada/following",
-        "/people/suggestions",
-        "/people/search?q=bo",
-        "/search",
-        "/search?q=layout&tab=posts",
-        "/search?q=bo&tab=people",
-        "/search?q=lay&tab=tags",
-        "/tags/layout",
-        "/notifications",
-        "/chat/",
-        "/chat/bob",
-        "/meetings/",
-        "/meetings/join?room=nothing",
-        f"/meetings/{ids['room']}",
-        "/welcome",
-        "/settings",
-        "/settings/profile",
-        "/settings/blocked",
-        "/admin/instance",
-        "/admin/invitations",
-        "/no-such-page",
-    ]
+    pages = member_pages(ids["post"], ids["own"], ids["comment"], ids["room"], "bob", "cy", "layout")
     guest_pages = [*GUEST_PAGES, f"/password/reset/{ids['reset']}"]
     yield {
         "server": server,
