@@ -7,6 +7,7 @@ def register_blueprints(app):
     from socialapp.blueprints.instance import bp as instance_bp
     from socialapp.blueprints.main import bp as main_bp
     from socialapp.blueprints.meetings import bp as meetings_bp
+    from socialapp.blueprints.moderation import bp as moderation_bp
     from socialapp.blueprints.notifications import bp as notifications_bp
     from socialapp.blueprints.posts import bp as posts_bp
     from socialapp.blueprints.profiles import bp as profiles_bp
@@ -23,3 +24,4 @@ def register_blueprints(app):
     app.register_blueprint(posts_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(instance_bp)
+    app.register_blueprint(moderation_bp)

@@ -41,6 +41,9 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16), default="member", server_default="member")
     # The IANA zone times are shown in (socialapp/localtime.py): the browser's at sign-up and login, or chosen.
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    # Set by a moderator (services/moderation.py): a suspended person cannot log in and their content is hidden.
+    suspended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    suspended_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     bio: Mapped[str] = mapped_column(String(160), default="")
     about: Mapped[str] = mapped_column(Text, default="")
@@ -84,6 +87,10 @@ class User(UserMixin, db.Model):
     @property
     def is_verified(self):
         return self.email_verified_at is not None
+
+    @property
+    def is_suspended(self):
+        return self.suspended_at is not None
 
     @property
     def is_moderator(self):

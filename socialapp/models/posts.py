@@ -36,6 +36,11 @@ class PostImage(db.Model):
     # The stored image's key under the post author's media folder (see services.images).
     key: Mapped[str] = mapped_column(String(64))
     position: Mapped[int] = mapped_column(SmallInteger, default=0)
+    # Written by the author for people who cannot see the picture; "" when none was given.
+    alt_text: Mapped[str] = mapped_column(String(1500), default="", server_default="")
+    # The stored picture's size after orientation, so pages reserve its space; None for pictures stored before.
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_post_images_post", "post_id", "position"),)
 

@@ -4,16 +4,21 @@ A block, in either direction, hides two people from each other everywhere: every
 users or their content filters through these helpers, and every page or action about one person
 asks `visible_user`. Whatever a block hides is answered exactly as for someone who does not exist
 (404, nothing listed, nothing relayed), so a block cannot be told apart from a deleted account.
+
+A suspended person (services/moderation.py) is hidden from everyone the same way, until unsuspended.
 """
 
 from sqlalchemy import and_, exists, or_, select, union
+from sqlalchemy.orm import aliased
 
 from socialapp.extensions import db
-from socialapp.models import Block
+from socialapp.models import Block, User
 from socialapp.services.accounts import find_by_username
 from socialapp.services.errors import NotFound
 
 NO_SUCH_PERSON = "There is no such person."
+# Its own alias, so that the check also works inside queries over users themselves.
+_Suspended = aliased(User)
 
 
 def hidden_user_ids(viewer_id):
@@ -25,12 +30,15 @@ def hidden_user_ids(viewer_id):
 
 
 def visible_to(viewer_id, user_id_column):
-    """A WHERE clause keeping rows whose `user_id_column` is not in a block with the viewer."""
-    return ~exists().where(
-        or_(
-            and_(Block.blocker_id == viewer_id, Block.blocked_id == user_id_column),
-            and_(Block.blocked_id == viewer_id, Block.blocker_id == user_id_column),
-        )
+    """A WHERE clause keeping rows whose `user_id_column` is not in a block with the viewer, nor suspended."""
+    return and_(
+        ~exists().where(
+            or_(
+                and_(Block.blocker_id == viewer_id, Block.blocked_id == user_id_column),
+                and_(Block.blocked_id == viewer_id, Block.blocker_id == user_id_column),
+            )
+        ),
+        ~exists().where(_Suspended.id == user_id_column, _Suspended.suspended_at.is_not(None)),
     )
 
 
@@ -51,8 +59,10 @@ def is_blocked_between(a_id, b_id):
 
 def may_interact(viewer_id, user):
     """The rule every area follows: the viewer may see and reach `user` when they exist, have confirmed
-    their email address, and no block stands between the two, either way."""
-    return user is not None and user.is_verified and not is_blocked_between(viewer_id, user.id)
+    their email address, are not suspended, and no block stands between the two, either way."""
+    return (
+        user is not None and user.is_verified and not user.is_suspended and not is_blocked_between(viewer_id, user.id)
+    )
 
 
 def visible_user(viewer_id, user):
