@@ -29,7 +29,7 @@ FILES = {
 }
 
 
-def picture(name="picture.png", size=(2000, 1500), color=(200, 30, 30)):
+def picture(name="picture.png", size=(1700, 1275), color=(200, 30, 30)):
     return FileStorage(io.BytesIO(picture_bytes(size=size, color=color)), name)
 
 
@@ -221,3 +221,16 @@ def test_exports_past_the_limit_are_refused_with_a_clear_429(client, login, limi
     assert "You have exported your data as often as is allowed" in refused.get_data(as_text=True)
     login(bob)  # the limit is Ada's alone
     assert client.post("/settings/export").status_code == 200
+
+
+def test_on_postgresql_the_export_reads_one_snapshot(app, network, backend, monkeypatch):
+    levels = []
+    write = export.write_export
+
+    def watching(user, out):
+        levels.append(db.session.connection().get_isolation_level())
+        write(user, out)
+
+    monkeypatch.setattr(export, "write_export", watching)
+    export.export_archive(network[0]).close()
+    assert levels == ["REPEATABLE READ" if backend == "postgresql" else "SERIALIZABLE"]

@@ -70,12 +70,28 @@ def export_archive(user):
     system's), returned open and rewound: the caller sends it and closes it, which deletes it."""
     out = tempfile.TemporaryFile(dir=current_app.config.get("EXPORT_TEMP_DIR") or None)  # noqa: SIM115 (the caller closes it)
     try:
-        write_export(user, out)
+        with _one_snapshot():
+            write_export(user, out)
     except BaseException:
         out.close()
         raise
     out.seek(0)
     return out
+
+
+@contextlib.contextmanager
+def _one_snapshot():
+    """On PostgreSQL, read the whole export in one snapshot (REPEATABLE READ), so that its files agree with
+    each other whatever is written meanwhile: a post deleted halfway is in both posts.json and pictures/ or
+    in neither. SQLite reads each batch as it stands. The request has written nothing, so the transaction
+    it has open is ended to begin this one."""
+    db.session.rollback()
+    if db.engine.dialect.name == "postgresql":
+        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    try:
+        yield
+    finally:
+        db.session.rollback()
 
 
 def write_export(user, out):
