@@ -116,6 +116,12 @@ def from_environment(instance_path):
         "CHAT_MESSAGE_RATE_LIMIT": os.environ.get("CHAT_MESSAGE_RATE_LIMIT", "30 per 10 seconds; 1000 per hour"),
         # Each call rings the other person: a few a minute is plenty.
         "CALL_RATE_LIMIT": os.environ.get("CALL_RATE_LIMIT", "5 per minute; 100 per day"),
+        # "Export my data" reads the whole account and writes a zip of it: a few a day is all anyone needs.
+        "EXPORT_RATE_LIMIT": os.environ.get("EXPORT_RATE_LIMIT", "3 per hour; 10 per day"),
+        # Rows an export reads per query, and where it writes the zip while it is sent (the system's
+        # temporary folder when empty; it needs room for the largest account's pictures).
+        "EXPORT_BATCH_SIZE": int(os.environ.get("EXPORT_BATCH_SIZE", "500")),
+        "EXPORT_TEMP_DIR": os.environ.get("EXPORT_TEMP_DIR", ""),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         # Rate-limit counters carry the instance's prefix too, so two instances on one Redis count apart.
         "RATELIMIT_KEY_PREFIX": os.environ.get("REALTIME_PREFIX", "socialapp"),

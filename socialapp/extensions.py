@@ -35,10 +35,11 @@ def account_key():
     return f"account:{current_user.id}"
 
 
-def per_account(setting):
+def per_account(setting, error_message=None):
     """A route's rate limit per logged-in account, as the config value `setting` says (read on every
-    request). Put it under @login_required, which must answer visitors first."""
-    return limiter.limit(lambda: current_app.config[setting], key_func=account_key)
+    request). Put it under @login_required, which must answer visitors first. `error_message`, when given,
+    is what the 429 page says instead of the general "Too many attempts"."""
+    return limiter.limit(lambda: current_app.config[setting], key_func=account_key, error_message=error_message)
 
 
 def commit_keeping_loaded():

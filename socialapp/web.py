@@ -4,6 +4,7 @@ import functools
 from urllib.parse import urlsplit
 
 from flask import jsonify, make_response, redirect, render_template, request, url_for
+from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -103,6 +104,8 @@ def register_web(app):
         description = None
         if error.code in (400, 403, 404) and error.description != type(error).description:
             description = error.description
+        elif isinstance(error, RateLimitExceeded) and error.limit.error_message:
+            description = error.description  # a limit's own words (per_account's error_message)
         return render_error(error.code, description)
 
     @app.errorhandler(ServiceError)

@@ -1,11 +1,13 @@
-"""Registration, email verification, log in and out, passwords, email change, deletion."""
+"""Registration, email verification, log in and out, passwords, email change, export, deletion."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+import os
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from socialapp.blueprints.auth import forms
-from socialapp.extensions import limiter
-from socialapp.services import accounts, instance, invitations, sessions
+from socialapp.extensions import limiter, per_account
+from socialapp.services import accounts, export, instance, invitations, sessions
 from socialapp.services.accounts import AccountError, NotVerified
 from socialapp.web import safe_next
 
@@ -238,6 +240,24 @@ def confirm_email(token):
         abort(400, "That confirmation link is invalid, expired or already used.")
     flash(f"Your email address is now {user.email}.", "success")
     return redirect(url_for("auth.settings") if current_user.is_authenticated else url_for("auth.login"))
+
+
+def export_limited():
+    limit = current_app.config["EXPORT_RATE_LIMIT"]
+    return f"You have exported your data as often as is allowed for now ({limit}). Please try again later."
+
+
+@bp.post("/settings/export")
+@login_required
+@per_account("EXPORT_RATE_LIMIT", error_message=export_limited)
+def export_data():
+    archive = export.export_archive(current_user)
+    response = send_file(
+        archive, mimetype="application/zip", as_attachment=True, download_name=export.export_filename(current_user)
+    )
+    response.content_length = os.fstat(archive.fileno()).st_size
+    response.headers["Cache-Control"] = "no-store"  # private data: no cache keeps a copy
+    return response
 
 
 @bp.post("/settings/delete")
