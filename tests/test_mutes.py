@@ -196,7 +196,7 @@ def test_mute_and_unmute_from_a_profile_without_javascript(client, login, ada, b
     assert "You muted Bob Tester. They are not told." in html
     client.post("/u/bob/unmute", data={"next": "/u/bob"})
     html = client.get("/u/bob").get_data(as_text=True)
-    assert "You muted" not in html and "Mute Bob Tester" in html
+    assert "You muted" not in html and 'aria-label="Mute Bob Tester"' in html
     assert not mutes.is_muted(ada.id, bob.id)
 
 
@@ -206,7 +206,7 @@ def test_mute_with_htmx_swaps_the_profile_actions(client, login, ada, bob):
     assert html.lstrip().startswith(f'<div class="social-actions" id="social-actions-{bob.id}">')
     assert "You muted @bob." in html and "Unmute Bob Tester" in html and "Follow Bob Tester" in html
     html = client.post("/u/bob/unmute", headers=HTMX).get_data(as_text=True)
-    assert "You muted" not in html and "Mute Bob Tester" in html
+    assert "You muted" not in html and 'aria-label="Mute Bob Tester"' in html
 
 
 def test_the_muted_persons_pages_show_no_trace_of_the_mute(client, login, ada, bob):
@@ -263,7 +263,7 @@ def test_undo_in_the_settings_list_with_htmx_swaps_the_row(client, login, ada, b
     login(ada)
     html = client.post("/u/bob/unmute", data={"listed": "1"}, headers=HTMX).get_data(as_text=True)
     assert html.lstrip().startswith(f'<li class="person row" id="muted-{bob.id}">')
-    assert "Unmuted." in html and "Mute Bob Tester again" in html
+    assert "Unmuted." in html and 'aria-label="Mute Bob Tester"' in html
     html = client.post("/u/bob/mute", data={"listed": "1"}, headers=HTMX).get_data(as_text=True)
     assert "Unmute Bob Tester" in html and mutes.is_muted(ada.id, bob.id)
     html = client.post("/u/cy/unblock", headers=HTMX).get_data(as_text=True)

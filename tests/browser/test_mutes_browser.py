@@ -32,7 +32,7 @@ def test_mute_hides_posts_and_notifications_from_the_muter_only_and_settings_und
     # Ada mutes Bob from his profile, without a reload; his posts still show there, with a note.
     ada.goto(live_server("/u/bob"))
     mark_page(ada)
-    ada.get_by_role("button", name="Mute Bob Builder").click()
+    ada.get_by_role("button", name="Mute Bob Builder", exact=True).click()
     expect(ada.get_by_role("status").filter(has_text="You muted @bob.")).to_be_visible()
     expect(ada.get_by_role("button", name="Unmute Bob Builder")).to_be_focused()
     expect(ada.get_by_role("button", name="Unfollow Bob Builder")).to_be_visible()
@@ -63,7 +63,7 @@ def test_mute_hides_posts_and_notifications_from_the_muter_only_and_settings_und
     mark_page(ada)
     muted.get_by_role("button", name="Unmute Bob Builder").click()
     expect(muted.get_by_role("status")).to_have_text("Unmuted.")
-    expect(muted.get_by_role("button", name="Mute Bob Builder again")).to_be_visible()
+    expect(muted.get_by_role("button", name="Mute Bob Builder", exact=True)).to_be_visible()
     assert_not_reloaded(ada)
 
     ada.goto(live_server("/"))
