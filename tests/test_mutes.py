@@ -164,6 +164,17 @@ def test_one_cannot_mute_oneself_nor_someone_missing_or_in_a_block(app, ada, bob
             mutes.mute(ada, other)
 
 
+def test_a_deleted_account_takes_its_mutes_both_ways(app, db, ada, bob, cy):
+    from socialapp.services.accounts import delete_account
+    from tests.support.factories import PASSWORD
+
+    mutes.mute(ada, bob)
+    mutes.mute(bob, cy)
+    mutes.mute(cy, ada)
+    delete_account(bob, PASSWORD)
+    assert [(m.muter_id, m.muted_id) for m in db.session.query(Mute)] == [(cy.id, ada.id)]
+
+
 def test_the_muted_list_is_newest_first_by_pages_and_leaves_out_blocks(app, db, ada, make_user, block):
     people = [make_user(f"p{n:02d}") for n in range(mutes.PAGE_SIZE + 2)]
     start = utcnow() - timedelta(days=1)
