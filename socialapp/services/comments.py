@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from socialapp.extensions import db
 from socialapp.inputs import to_id
@@ -11,7 +11,7 @@ from socialapp.models.base import utcnow
 from socialapp.services import notifications, text
 from socialapp.services.errors import Forbidden, InvalidInput, NotFound
 from socialapp.services.posts import notify_mentions, visible_post
-from socialapp.services.visibility import is_blocked_between, visible_to
+from socialapp.services.visibility import is_blocked_between, not_muted_by, visible_to
 
 MAX_LENGTH = 2000
 PAGE_SIZE = 50
@@ -132,7 +132,11 @@ def _add_replies(viewer, by_id):
     replies = db.session.execute(
         select(Comment, User)
         .join(User, User.id == Comment.author_id)
-        .where(Comment.parent_id.in_(by_id), visible_to(viewer.id, Comment.author_id))
+        .where(
+            Comment.parent_id.in_(by_id),
+            visible_to(viewer.id, Comment.author_id),
+            not_muted_by(viewer.id, Comment.author_id),
+        )
         .order_by(Comment.id)
     )
     for reply, author in replies:
@@ -141,7 +145,7 @@ def _add_replies(viewer, by_id):
 
 def threads_page(viewer, post, after=None, limit=PAGE_SIZE):
     """(threads, next cursor): a post's top-level comments oldest first with all their replies, in two
-    queries, hiding whatever people in a block with the viewer wrote.
+    queries, hiding whatever people in a block with the viewer, or muted by them, wrote.
 
     The cursor is "last id.newest id": later pages stop at the newest comment there was when the first
     page was shown, so comments added on that page since (they are appended to it) do not come twice.
@@ -154,7 +158,10 @@ def threads_page(viewer, post, after=None, limit=PAGE_SIZE):
             Comment.post_id == post.id,
             Comment.parent_id.is_(None),
             # A placeholder names nobody, so a block does not hide the replies under it.
-            or_(Comment.deleted_at.is_not(None), visible_to(viewer.id, Comment.author_id)),
+            or_(
+                Comment.deleted_at.is_not(None),
+                and_(visible_to(viewer.id, Comment.author_id), not_muted_by(viewer.id, Comment.author_id)),
+            ),
         )
         .order_by(Comment.id)
         .limit(limit + 1)

@@ -8,7 +8,7 @@ from socialapp.models.base import utcnow
 from socialapp.realtime import publish_on_commit
 from socialapp.services import paging
 from socialapp.services.errors import NotFound
-from socialapp.services.visibility import is_blocked_between, visible_to
+from socialapp.services.visibility import is_blocked_between, mutes, not_muted_by, visible_to
 
 PAGE_SIZE = 20
 
@@ -17,10 +17,12 @@ def notify(recipient_id, actor_id, kind, subject_type=None, subject_id=None):
     """Record that `actor_id` did `kind` to `recipient_id`, in the caller's transaction (not committed).
 
     Nothing for one's own actions or between people in a block. Unread message notifications from the
-    same conversation are folded into one.
+    same conversation are folded into one. One from someone the recipient muted is kept (it shows again
+    on unmute) but not pushed: their bell does not move.
     """
     if recipient_id == actor_id or is_blocked_between(recipient_id, actor_id):
         return None
+    push = not mutes(recipient_id, actor_id)
     if kind == "message":
         existing = db.session.scalar(
             select(Notification).where(
@@ -34,13 +36,15 @@ def notify(recipient_id, actor_id, kind, subject_type=None, subject_id=None):
         )
         if existing:
             existing.created_at = utcnow()
-            publish_on_commit(recipient_id, "notification")
+            if push:
+                publish_on_commit(recipient_id, "notification")
             return existing
     notification = Notification(
         recipient_id=recipient_id, actor_id=actor_id, kind=kind, subject_type=subject_type, subject_id=subject_id
     )
     db.session.add(notification)
-    publish_on_commit(recipient_id, "notification")
+    if push:
+        publish_on_commit(recipient_id, "notification")
     return notification
 
 
@@ -75,17 +79,24 @@ def withdraw_about(subject_type, subject_ids):
 
 def unread_count(user_id):
     stmt = select(func.count()).where(
-        Notification.recipient_id == user_id, Notification.read_at.is_(None), visible_to(user_id, Notification.actor_id)
+        Notification.recipient_id == user_id,
+        Notification.read_at.is_(None),
+        visible_to(user_id, Notification.actor_id),
+        not_muted_by(user_id, Notification.actor_id),
     )
     return db.session.scalar(stmt)
 
 
 def page(user_id, before=None, limit=PAGE_SIZE):
-    """(rows of (notification, actor), next cursor): newest first, hiding actors in a block."""
+    """(rows of (notification, actor), next cursor): newest first, hiding actors in a block or muted."""
     stmt = (
         select(Notification, User)
         .join(User, User.id == Notification.actor_id)
-        .where(Notification.recipient_id == user_id, visible_to(user_id, Notification.actor_id))
+        .where(
+            Notification.recipient_id == user_id,
+            visible_to(user_id, Notification.actor_id),
+            not_muted_by(user_id, Notification.actor_id),
+        )
         .order_by(Notification.id.desc())
         .limit(limit + 1)
     )
@@ -97,7 +108,7 @@ def page(user_id, before=None, limit=PAGE_SIZE):
 def mark_read(user_id, notification_id):
     """Mark one of the user's notifications read; the (notification, actor) row, as `page` gives it.
 
-    NotFound when it is not theirs, or when its actor is now in a block with them (it is hidden then).
+    NotFound when it is not theirs, or when its actor is now in a block with them or muted (it is hidden then).
     """
     row = db.session.execute(
         select(Notification, User)
@@ -106,6 +117,7 @@ def mark_read(user_id, notification_id):
             Notification.id == notification_id,
             Notification.recipient_id == user_id,
             visible_to(user_id, Notification.actor_id),
+            not_muted_by(user_id, Notification.actor_id),
         )
     ).first()
     if row is None:

@@ -93,7 +93,8 @@ def _decode_posts_cursor(cursor):
 
 
 def search_posts(viewer, query, cursor=None, limit=PAGE_SIZE):
-    """Posts with every word of `query`, best match first, never by anyone in a block with the viewer.
+    """Posts with every word of `query`, best match first, never by anyone in a block with the viewer
+    or muted by them.
 
     A PostPage as the feed's, in four queries on SQLite (up to nine on PostgreSQL). The cursor,
     "<before>.<offset>", names the window (matches with ids below `before`) and the place in its

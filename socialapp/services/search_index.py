@@ -17,7 +17,7 @@ from sqlalchemy import column, desc, func, literal_column, select, table, text
 
 from socialapp.extensions import db
 from socialapp.models import Post
-from socialapp.services.visibility import visible_to
+from socialapp.services.visibility import not_muted_by, visible_to
 
 # A multiple of the page size, so that every page but the last is full.
 RANK_WINDOW = 200
@@ -45,7 +45,7 @@ def fold(text):
 
 def window(viewer_id, terms, before=None):
     """(id, body) of the newest RANK_WINDOW posts with ids below `before` that match every term,
-    newest first, none by anyone in a block with the viewer; `body` is the start of the text."""
+    newest first, none by anyone in a block with the viewer or muted by them; `body` is the start of the text."""
     if db.engine.dialect.name == "postgresql":
         return _postgresql_window(viewer_id, terms, before)
     return _sqlite_window(viewer_id, terms, before)
@@ -68,7 +68,7 @@ def _sqlite_window(viewer_id, terms, before):
         .select_from(fts)
         .join(Post, Post.id == fts.c.rowid)
         .where(text("posts_fts MATCH :match").bindparams(match=" AND ".join(quoted)))
-        .where(visible_to(viewer_id, Post.author_id))
+        .where(visible_to(viewer_id, Post.author_id), not_muted_by(viewer_id, Post.author_id))
         .order_by(desc(fts.c.rowid))
         .limit(RANK_WINDOW)
     )
@@ -97,7 +97,11 @@ def _pg_newest(viewer_id, tsquery, before, scan, want):
     newest = newest.order_by(desc(Post.id)).limit(scan).subquery()
     stmt = (
         select(newest.c.id, newest.c.body)
-        .where(newest.c.vector.op("@@")(tsquery), visible_to(viewer_id, newest.c.author_id))
+        .where(
+            newest.c.vector.op("@@")(tsquery),
+            visible_to(viewer_id, newest.c.author_id),
+            not_muted_by(viewer_id, newest.c.author_id),
+        )
         .order_by(desc(newest.c.id))
         .limit(want)
     )
@@ -121,7 +125,12 @@ def _pg_indexed(viewer_id, tsquery, before, want):
     db.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     stmt = (
         select(Post.id, _scored_text())
-        .where(_vector().op("@@")(tsquery), Post.id < before, visible_to(viewer_id, Post.author_id))
+        .where(
+            _vector().op("@@")(tsquery),
+            Post.id < before,
+            visible_to(viewer_id, Post.author_id),
+            not_muted_by(viewer_id, Post.author_id),
+        )
         .order_by(desc(Post.id + 0))
         .limit(want)
     )

@@ -5,13 +5,14 @@ forbidden (403): the one blocked cannot tell a block from a deleted account.
 """
 
 import time
+from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import and_, delete, func, or_, select, true, update
+from sqlalchemy import and_, delete, exists, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from socialapp.extensions import db
-from socialapp.models import Block, Follow, User
+from socialapp.models import Block, Follow, Mute, User
 from socialapp.services import notifications, paging
 from socialapp.services.errors import NotFound, ServiceError
 from socialapp.services.text import after_prefix
@@ -105,15 +106,29 @@ def unblock(user, other):
     db.session.commit()
 
 
-def blocked_users(user):
-    """Whom `user` blocks, most recent first."""
-    stmt = (
-        select(User)
-        .join(Block, Block.blocked_id == User.id)
-        .where(Block.blocker_id == user.id)
-        .order_by(Block.created_at.desc())
+def blocked_page(user, cursor=None, limit=PAGE_SIZE):
+    """(users, next_cursor): whom `user` blocks, most recent first."""
+    stmt = select(User, Block.created_at).join(Block, Block.blocked_id == User.id).where(Block.blocker_id == user.id)
+    stmt = paging.newest_first(stmt, Block.created_at, Block.blocked_id, cursor, limit)
+    page, next_cursor = paging.split(
+        db.session.execute(stmt).all(), limit, lambda row: paging.encode(row[1], row[0].id)
     )
-    return db.session.scalars(stmt).all()
+    return [blocked for blocked, _ in page], next_cursor
+
+
+class Relation(NamedTuple):
+    """What a profile's buttons show: whether the viewer follows the person, and whether they muted them."""
+
+    following: bool
+    muted: bool
+
+
+def relation(viewer_id, user_id):
+    """The viewer's Relation to `user_id`, in one query."""
+    follows = exists().where(Follow.follower_id == viewer_id, Follow.followed_id == user_id)
+    muted = exists().where(Mute.muter_id == viewer_id, Mute.muted_id == user_id)
+    row = db.session.execute(select(follows, muted)).one()
+    return Relation(bool(row[0]), bool(row[1]))
 
 
 def following_ids(viewer_id, user_ids):

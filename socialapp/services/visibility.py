@@ -6,13 +6,16 @@ asks `visible_user`. Whatever a block hides is answered exactly as for someone w
 (404, nothing listed, nothing relayed), so a block cannot be told apart from a deleted account.
 
 A suspended person (services/moderation.py) is hidden from everyone the same way, until unsuspended.
+
+A mute (services/mutes.py) is lighter and one-way: `not_muted_by` keeps the muted person's posts,
+comments and notifications out of the muter's lists, and nothing else changes for either of them.
 """
 
 from sqlalchemy import and_, exists, or_, select, union
 from sqlalchemy.orm import aliased
 
 from socialapp.extensions import db
-from socialapp.models import Block, User
+from socialapp.models import Block, Mute, User
 from socialapp.services.accounts import find_by_username
 from socialapp.services.errors import NotFound
 
@@ -40,6 +43,15 @@ def visible_to(viewer_id, user_id_column):
         ),
         ~exists().where(_Suspended.id == user_id_column, _Suspended.suspended_at.is_not(None)),
     )
+
+
+def not_muted_by(viewer_id, user_id_column):
+    """A WHERE clause keeping rows whose `user_id_column` the viewer has not muted.
+
+    Either side may be a column: `not_muted_by(Follow.follower_id, author_id)` keeps the followers who
+    have not muted that author. One probe of the mutes' primary key per row.
+    """
+    return ~exists().where(Mute.muter_id == viewer_id, Mute.muted_id == user_id_column)
 
 
 def is_blocked_between(a_id, b_id):
@@ -80,3 +92,8 @@ def visible_user_named(viewer_id, username):
 def blocks(blocker_id, blocked_id):
     """True when `blocker_id` blocks `blocked_id` (one direction only: for the blocker's own settings)."""
     return db.session.get(Block, (blocker_id, blocked_id)) is not None
+
+
+def mutes(muter_id, muted_id):
+    """True when `muter_id` has muted `muted_id`."""
+    return db.session.get(Mute, (muter_id, muted_id)) is not None

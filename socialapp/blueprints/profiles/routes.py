@@ -21,13 +21,16 @@ MEDIA_MAX_AGE = 365 * 24 * 3600
 @bp.get("/u/<username>")
 @login_required
 def show(username):
-    """The profile with the first page of the person's posts, and whether the viewer follows them."""
+    """The profile with the first page of the person's posts (shown even when muted: the viewer came to see
+    them), and whether the viewer follows or muted them."""
     user = visible_user_named(current_user.id, username)
+    relation = social.relation(current_user.id, user.id)
     return render_template(
         "profiles/show.html",
         user=user,
         country_name=profiles.country_name(user.country),
-        following=social.is_following(current_user.id, user.id),
+        following=relation.following,
+        muted=relation.muted,
         **page_context(feed.user_posts(current_user, user), "posts.user_posts", username=user.username),
     )
 

@@ -1,9 +1,10 @@
-"""Follow, unfollow, block, lists of people, suggestions and people search."""
+"""Follow, unfollow, mute, block, the list of muted and blocked people, lists of people, suggestions and people
+search."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from socialapp.services import accounts, social
+from socialapp.services import accounts, mutes, social
 from socialapp.services.visibility import visible_user_named
 from socialapp.web import is_htmx, safe_next
 
@@ -61,14 +62,65 @@ def block(username):
 def unblock(username):
     user = block_target(username, "unblock")
     social.unblock(current_user, user)
+    if is_htmx():
+        return render_template("social/_listed_person.html", user=user, kind="blocked", active=False)
     flash(f"You unblocked {user.full_name}.", "success")
     return redirect(url_for("social.blocked"))
+
+
+def mute_action(action, username, message):
+    """Mute or unmute; htmx gets the fragment the button was in: a row of the settings list, or the
+    profile's actions."""
+    user = visible_user_named(current_user.id, username)
+    action(current_user, user)
+    if is_htmx():
+        if request.form.get("listed"):
+            muted = mutes.is_muted(current_user.id, user.id)
+            return render_template("social/_listed_person.html", user=user, kind="muted", active=muted)
+        relation = social.relation(current_user.id, user.id)
+        return render_template(
+            "social/_profile_actions.html", user=user, following=relation.following, muted=relation.muted
+        )
+    flash(message.format(name=user.full_name), "success")
+    return redirect(safe_next(request.form.get("next"), "social.blocked"))
+
+
+@bp.post("/u/<username>/mute")
+@login_required
+def mute(username):
+    return mute_action(mutes.mute, username, "You muted {name}. They are not told.")
+
+
+@bp.post("/u/<username>/unmute")
+@login_required
+def unmute(username):
+    return mute_action(mutes.unmute, username, "You unmuted {name}.")
+
+
+# The lists of the settings page, each walked by its own cursor (?muted=... or ?blocked=...).
+PEOPLE_LISTS = {"muted": mutes.muted_page, "blocked": social.blocked_page}
+
+
+def listed_people(kind):
+    people, next_cursor = PEOPLE_LISTS[kind](current_user, request.args.get(kind))
+    return {
+        "kind": kind,
+        "people": people,
+        "next_url": next_cursor and url_for("social.blocked", **{kind: next_cursor}),
+    }
 
 
 @bp.get("/settings/blocked")
 @login_required
 def blocked():
-    return render_template("social/blocked.html", users=social.blocked_users(current_user))
+    """Muted and blocked people, each with the button that undoes it; htmx asking for one list's next page
+    gets that page alone."""
+    asked = [kind for kind in PEOPLE_LISTS if kind in request.args]
+    if is_htmx() and len(asked) == 1:
+        return render_template("social/_listed_people.html", **listed_people(asked[0]))
+    return render_template(
+        "social/muted_and_blocked.html", muted=listed_people("muted"), blocked=listed_people("blocked")
+    )
 
 
 def people_list(username, page_function, title):
