@@ -135,8 +135,18 @@ def test_more_menu_has_edit_and_delete_on_own_posts_and_report_on_others(open_pa
     expect(more).to_be_focused()
     expect(more).to_have_attribute("aria-expanded", "false")
 
-    # The keyboard opens it, and a click anywhere outside closes it.
+    # The keyboard opens it and goes through it; tabbing out of it closes it.
     page.keyboard.press("Enter")
+    expect(delete).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(mine.get_by_role("link", name="Edit post")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(delete).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(delete).to_be_hidden()
+
+    # A click anywhere outside closes it.
+    more.click()
     expect(delete).to_be_visible()
     page.mouse.click(5, 300)
     expect(delete).to_be_hidden()

@@ -363,8 +363,8 @@ document.addEventListener("click", (event) => {
   box.focus();
 });
 
-// Menus (<details data-menu>): one open at a time, closed by Escape (the focus back on its button) or by a
-// click outside, and saying whether they are open.
+// Menus (<details data-menu>): one open at a time, closed by Escape (the focus back on its button), by a click
+// outside (Pico's overlay catches it too) or when the focus moves out of them, and saying whether they are open.
 document.addEventListener(
   "toggle",
   (event) => {
@@ -382,6 +382,10 @@ document.addEventListener("keydown", (event) => {
   if (!menu) return;
   menu.open = false;
   menu.querySelector("summary")?.focus();
+});
+document.addEventListener("focusout", (event) => {
+  const menu = event.target.closest?.("details[data-menu][open]");
+  if (menu && event.relatedTarget && !menu.contains(event.relatedTarget)) menu.open = false;
 });
 document.addEventListener("click", (event) => {
   for (const menu of document.querySelectorAll("details[data-menu][open]")) {
