@@ -96,7 +96,8 @@ def counted_url_for(app, monkeypatch):
         calls.append(args[0])
         return build(*args, **kwargs)
 
-    monkeypatch.setattr(app, "url_for", counting)
+    monkeypatch.setattr(app, "url_for", counting)  # what flask.url_for calls (linkify, routes)
+    monkeypatch.setitem(app.jinja_env.globals, "url_for", counting)  # templates hold the method itself
     return calls
 
 
