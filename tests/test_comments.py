@@ -8,6 +8,7 @@ from socialapp.services import comments, posts, social
 from socialapp.services.accounts import delete_account
 from tests.support.factories import PASSWORD
 from tests.support.htmx import HTMX
+from tests.support.pages import reads
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def test_htmx_comment_returns_a_fresh_form_the_comment_for_the_list_and_the_new_
     login(bob)
     html = client.post(f"/p/{post.id}/comments", data={"body": "Via htmx"}, headers=HTMX).get_data(as_text=True)
     assert f'<hx-partial hx-target="#comments-{post.id}" hx-swap="beforeend">' in html
-    assert "Via htmx" in html and f'id="comments-count-{post.id}"' in html and "1 comment<" in html
+    assert "Via htmx" in html and f'id="comments-count-{post.id}"' in html and reads(html, "1 comment")
 
 
 def test_empty_or_too_long_comment_is_refused_keeping_the_text(client, login, people):
@@ -105,7 +106,7 @@ def test_only_the_comment_author_or_post_owner_can_delete_a_comment(client, logi
     assert client.post(f"/comments/{first.id}/delete").status_code == 302
     login(alice)
     html = client.post(f"/comments/{second.id}/delete", headers=HTMX).get_data(as_text=True)
-    assert "Comment deleted." in html and "0 comments" in html
+    assert "Comment deleted." in html and reads(html, "0 comments")
     assert count_of(post) == 0
 
 
@@ -159,7 +160,7 @@ def test_deleting_a_commented_comment_with_htmx_returns_its_thread_under_the_pla
     login(bob)
     html = client.post(f"/comments/{top.id}/delete", headers=HTMX).get_data(as_text=True)
     assert f'<li id="thread-{top.id}"' in html and "Comment deleted" in html and "the reply" in html
-    assert ">top<" not in html and "1 comment<" in html
+    assert ">top<" not in html and reads(html, "1 comment")
     without_js = client.post(f"/comments/{comments.add_comment(bob, post.id, 'x').id}/delete")
     assert without_js.status_code == 302
 

@@ -9,6 +9,7 @@ from werkzeug.datastructures import FileStorage
 from socialapp.models import Like, Post, PostHashtag, PostImage
 from socialapp.services import images, posts, social
 from tests.support.htmx import HTMX
+from tests.support.pages import reads
 from tests.support.pictures import picture_bytes, upload
 
 
@@ -222,13 +223,13 @@ def test_like_and_unlike_swap_the_button_and_count(client, login, alice, bob):
     post = write(alice)
     login(bob)
     html = client.post(f"/p/{post.id}/like", headers=HTMX).get_data(as_text=True)
-    assert 'aria-pressed="true"' in html and "1 like<" in html and "Unlike" in html
+    assert 'aria-pressed="true"' in html and reads(html, "1 like") and "Unlike" in html
     html = client.post(f"/p/{post.id}/like", headers=HTMX).get_data(as_text=True)
-    assert "1 like<" in html  # liking twice counts once
+    assert reads(html, "1 like")  # liking twice counts once
     html = client.post(f"/p/{post.id}/unlike", headers=HTMX).get_data(as_text=True)
-    assert 'aria-pressed="false"' in html and "0 likes" in html
+    assert 'aria-pressed="false"' in html and reads(html, "0 likes")
     html = client.post(f"/p/{post.id}/unlike", headers=HTMX).get_data(as_text=True)
-    assert "0 likes" in html
+    assert reads(html, "0 likes")
     assert Post.query.one().likes_count == 0
 
 

@@ -1,4 +1,5 @@
-"""Lists of posts: the home feed, a person's posts, a hashtag's posts; each page in a fixed number of queries.
+"""Lists of posts: the home feed, a person's posts, pictures and likes, a hashtag's posts; each page in a fixed
+number of queries.
 
 A page is one query for the posts with their authors, one for which of them the viewer liked and one
 for their pictures, however many posts, likes and comments there are.
@@ -7,7 +8,7 @@ for their pictures, however many posts, likes and comments there are.
 from contextlib import suppress
 from dataclasses import dataclass, field
 
-from sqlalchemy import desc, literal, select, true, union_all
+from sqlalchemy import desc, exists, func, literal, select, true, union_all
 
 from socialapp.extensions import db
 from socialapp.models import Follow, Like, Post, PostHashtag, PostImage, User
@@ -134,6 +135,35 @@ def user_posts(viewer, user, cursor=None, limit=PAGE_SIZE):
     """`user`'s posts, newest first (the caller has checked that no block stands between them)."""
     stmt = select(Post, User).join(User, User.id == Post.author_id).where(Post.author_id == user.id)
     return _page(viewer.id, _newest_first(stmt, cursor, limit), limit, _by_time)
+
+
+def user_media(viewer, user, cursor=None, limit=PAGE_SIZE):
+    """`user`'s posts that have pictures, newest first (the caller has checked that no block stands between
+    them); the profile's Media tab."""
+    with_pictures = exists().where(PostImage.post_id == Post.id)
+    stmt = select(Post, User).join(User, User.id == Post.author_id).where(Post.author_id == user.id, with_pictures)
+    return _page(viewer.id, _newest_first(stmt, cursor, limit), limit, _by_time)
+
+
+def liked_posts(viewer, user, cursor=None, limit=PAGE_SIZE):
+    """The posts `user` liked, the newest like first, leaving out authors in a block with the viewer (or
+    suspended); the profile's Likes tab. Cursor: the like's time and the post's id."""
+    stmt = (
+        select(Post, User, Like.created_at)
+        .join(Like, Like.post_id == Post.id)
+        .join(User, User.id == Post.author_id)
+        .where(Like.user_id == user.id, visible_to(viewer.id, Post.author_id))
+    )
+    stmt = paging.newest_first(stmt, Like.created_at, Like.post_id, cursor, limit)
+    rows, next_cursor = paging.split(
+        db.session.execute(stmt).all(), limit, lambda row: paging.encode(row[2], row[0].id)
+    )
+    return PostPage(views(viewer.id, [(post, author) for post, author, _ in rows]), next_cursor)
+
+
+def post_count(user):
+    """How many posts `user` has: all of them are visible to whoever may see `user` (one indexed COUNT)."""
+    return db.session.scalar(select(func.count()).select_from(Post).where(Post.author_id == user.id))
 
 
 def tag_posts(viewer, tag, cursor=None, limit=PAGE_SIZE):

@@ -49,12 +49,14 @@ def test_post_with_and_without_a_picture_then_edit_and_delete(page, live_server,
     expect(image).to_be_visible()
     assert image.evaluate("img => img.decode().then(() => img.naturalWidth)") == 400
 
+    first.get_by_role("button", name="More actions").click()
     first.get_by_role("link", name="Edit post").click()
     page.get_by_label("Post text").fill("Hello again")
     page.get_by_role("button", name="Save").click()
     edited = feed.get_by_role("article").filter(has_text="Hello again")
     expect(edited.get_by_text("edited")).to_be_visible()
 
+    edited.get_by_role("button", name="More actions").click()
     edited.get_by_role("button", name="Delete post").click()
     expect(page.get_by_text("Post deleted.")).to_be_visible()
     expect(feed.get_by_role("article")).to_have_count(1)
@@ -76,6 +78,7 @@ def test_edit_a_posts_pictures_without_a_reload(page, live_server, tmp_path):
     old_src = picture.get_attribute("src")
     mark_page(page)
 
+    post.get_by_role("button", name="More actions").click()
     post.get_by_role("link", name="Edit post").click()
     page.get_by_role("checkbox", name="Remove picture 1").check()
     page.get_by_label("Add pictures").set_input_files(str(new))

@@ -3,6 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from socialapp.blueprints.posts.links import CardLinks
 from socialapp.extensions import per_account
 from socialapp.services import feed, posts, social
 from socialapp.services.errors import InvalidInput
@@ -14,7 +15,7 @@ bp = Blueprint("posts", __name__)
 
 @bp.app_context_processor
 def post_helpers():
-    return {"post_max_length": posts.MAX_LENGTH, "top_cursor": feed.top_cursor}
+    return {"post_max_length": posts.MAX_LENGTH, "top_cursor": feed.top_cursor, "card_links": CardLinks()}
 
 
 def page_context(page, endpoint, older_endpoint=None, **values):
@@ -104,9 +105,12 @@ def edit(post_id):
     return redirect(url_for("posts.show", post_id=post_id))
 
 
-@bp.post("/p/<int:post_id>/delete")
+@bp.route("/p/<int:post_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(post_id):
+    """GET asks first (the card's Delete without JavaScript; with it, htmx asks and posts); POST deletes."""
+    if request.method == "GET":
+        return render_template("posts/delete.html", post=posts.own_post(current_user, post_id))
     posts.delete_post(current_user, post_id)
     if is_htmx():
         return render_template("posts/_post_deleted.html", post_id=post_id)

@@ -9,7 +9,7 @@ from socialapp.blueprints.posts.routes import page_context
 from socialapp.blueprints.profiles.forms import ProfileForm
 from socialapp.services import feed, images, profiles, social
 from socialapp.services.visibility import is_blocked_between, visible_user_named
-from socialapp.web import redirect_page
+from socialapp.web import is_htmx, redirect_page
 
 bp = Blueprint("profiles", __name__)
 
@@ -18,21 +18,57 @@ SETUP_FIELDS = ("bio", "country", "about")
 MEDIA_MAX_AGE = 365 * 24 * 3600
 
 
-@bp.get("/u/<username>")
-@login_required
-def show(username):
-    """The profile with the first page of the person's posts (shown even when muted: the viewer came to see
-    them), and whether the viewer follows or muted them."""
+# The tabs of a profile: each its own page, listing with its function from services/feed.py; the Posts tab
+# loads its next pages from the person's posts page (posts.user_posts), the others from themselves.
+TABS = {
+    "posts": ("Posts", "profiles.show", feed.user_posts, "posts.user_posts"),
+    "media": ("Media", "profiles.media_tab", feed.user_media, "profiles.media_tab"),
+    "likes": ("Likes", "profiles.likes_tab", feed.liked_posts, "profiles.likes_tab"),
+}
+
+
+def profile_page(username, tab):
+    """A profile with the first page of one tab, or, for htmx, the tab's next page of posts."""
     user = visible_user_named(current_user.id, username)
+    _, endpoint, listing, more_endpoint = TABS[tab]
+    page = listing(current_user, user, request.args.get("cursor"))
+    context = page_context(page, more_endpoint, username=user.username)
+    if is_htmx() and tab != "posts":
+        return render_template("posts/_posts_page.html", **context)
+    # Shown even when muted: the viewer came to see them.
     relation = social.relation(current_user.id, user.id)
     return render_template(
         "profiles/show.html",
         user=user,
+        tab=tab,
+        tabs=TABS,
+        post_count=feed.post_count(user),
         country_name=profiles.country_name(user.country),
         following=relation.following,
         muted=relation.muted,
-        **page_context(feed.user_posts(current_user, user), "posts.user_posts", username=user.username),
+        **context,
     )
+
+
+@bp.get("/u/<username>")
+@login_required
+def show(username):
+    """The profile with the first page of the person's posts, and whether the viewer follows or muted them."""
+    return profile_page(username, "posts")
+
+
+@bp.get("/u/<username>/media")
+@login_required
+def media_tab(username):
+    """The profile with the person's posts that have pictures."""
+    return profile_page(username, "media")
+
+
+@bp.get("/u/<username>/likes")
+@login_required
+def likes_tab(username):
+    """The profile with the posts the person liked, the newest like first."""
+    return profile_page(username, "likes")
 
 
 def profile_form_page(template, fields):

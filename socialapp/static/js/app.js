@@ -325,3 +325,70 @@ for (const button of document.querySelectorAll("button[data-copy]")) {
     setTimeout(() => { button.textContent = label; }, 2000);
   });
 }
+
+// ---- Post cards --------------------------------------------------------------------------------------------
+// A short note in #toasts (a polite live region), gone after a few seconds: an action that answered at once.
+function sayDone(text) {
+  const toasts = document.getElementById("toasts");
+  if (!toasts) return;
+  const note = document.createElement("div");
+  note.className = "toast toast-done";
+  note.setAttribute("role", "status");
+  note.textContent = text;
+  toasts.append(note);
+  setTimeout(() => note.remove(), 4000);
+}
+
+// "Copy link" is a link to the post; where the clipboard can be written, a click copies its address instead.
+document.addEventListener("click", async (event) => {
+  const link = event.target.closest?.("a[data-copy-link]");
+  if (!link || !navigator.clipboard?.writeText || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  event.preventDefault();
+  link.closest("details[data-menu]")?.removeAttribute("open");
+  try {
+    await navigator.clipboard.writeText(link.href);
+    sayDone("Link copied");
+  } catch {
+    sayDone("The link could not be copied; it is the post's address.");
+  }
+});
+
+// The comment count leads to the comments; on the post's own page it puts the cursor in the comment box.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest?.("a[data-comment-box]");
+  const box = link && document.getElementById(link.dataset.commentBox);
+  if (!box || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  event.preventDefault();
+  box.scrollIntoView({ block: "center" });
+  box.focus();
+});
+
+// Menus (<details data-menu>): one open at a time, closed by Escape (the focus back on its button), by a click
+// outside (Pico's overlay catches it too) or when the focus moves out of them, and saying whether they are open.
+document.addEventListener(
+  "toggle",
+  (event) => {
+    const menu = event.target;
+    if (!menu.matches?.("details[data-menu]")) return;
+    menu.querySelector("summary")?.setAttribute("aria-expanded", String(menu.open));
+    if (!menu.open) return;
+    for (const other of document.querySelectorAll("details[data-menu][open]")) if (other !== menu) other.open = false;
+  },
+  true,
+);
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  const menu = document.activeElement?.closest?.("details[data-menu][open]") || document.querySelector("details[data-menu][open]");
+  if (!menu) return;
+  menu.open = false;
+  menu.querySelector("summary")?.focus();
+});
+document.addEventListener("focusout", (event) => {
+  const menu = event.target.closest?.("details[data-menu][open]");
+  if (menu && event.relatedTarget && !menu.contains(event.relatedTarget)) menu.open = false;
+});
+document.addEventListener("click", (event) => {
+  for (const menu of document.querySelectorAll("details[data-menu][open]")) {
+    if (!menu.contains(event.target)) menu.open = false;
+  }
+});
