@@ -34,7 +34,7 @@ SUBJECT, POST_OF_COMMENT = "subject", "post of comment"
 GROUPING = {"follow": SUBJECT, "like": SUBJECT, "message": SUBJECT, "comment": POST_OF_COMMENT}
 # What each filter of the page shows: None for every kind. Mentions: what speaks to you with its own words.
 FILTERS = {"all": None, "mentions": ("mention", "reply")}
-NAMES_SHOWN = 2  # the newest actors named and pictured; the others are counted
+NAMES_SHOWN = 2  # the newest actors pictured; the newest is named, the others counted
 EXCERPT_LENGTH = 60
 SINGLE = "n"  # the group type of a notification that is a group of its own
 _KEY = re.compile(r"^([a-z_]{1,20})(?:-([a-z_]{1,20}))?(?:-([0-9]{1,10}))?$")
@@ -55,8 +55,8 @@ class Group:
 
     @property
     def others(self):
-        """How many actors are counted rather than named ("and 3 others")."""
-        return 0 if self.actor_count <= 2 else self.actor_count - 1
+        """How many actors are counted rather than named: all but the newest ("Ada and 3 others")."""
+        return self.actor_count - 1
 
 
 def _shown_to(user_id):
@@ -119,6 +119,8 @@ def parse_key(key):
     if not match:
         return None
     kind, gtype, gref = match.groups()
+    if gref is not None and int(gref) > paging.MAX_ID:  # no row has it, and PostgreSQL would refuse it
+        return None
     if gtype is None and gref is None:
         return kind, "", 0
     if gtype is None:
