@@ -6,6 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.test_accessibility_browser import AXE, FAILING, RUN_AXE
 from tests.support.browser import log_in
 
 pytestmark = pytest.mark.browser
@@ -42,7 +43,7 @@ def test_two_likes_arrive_as_one_item_that_opening_marks_read(open_page, open_br
     live_server.make_user("cy", first_name="Cy", last_name="Young")
     live_server.make_user("dee", first_name="Dee", last_name="Dee")
     post_id = as_user(live_server, "ada", lambda ada: posts.create_post(ada, "First words of a long day").id)
-    page = open_page(viewport={"width": width, "height": 844})
+    page = open_page(viewport={"width": width, "height": 844}, bypass_csp=True)  # to inject axe
     log_in(page, live_server, "ada")
     page.goto(live_server("/notifications"))
     expect(page.get_by_role("button", name="Notifications, 0 unread")).to_be_visible()
@@ -74,6 +75,9 @@ def test_two_likes_arrive_as_one_item_that_opening_marks_read(open_page, open_br
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     box = menu.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= width
+    page.add_script_tag(path=str(AXE))
+    serious = [v for v in page.evaluate(RUN_AXE) if v["impact"] in FAILING]
+    assert serious == [], serious
     menu.get_by_role("button", name="Mark all as read").click()
     expect(page.get_by_role("button", name="Notifications, 0 unread")).to_be_visible()
     expect(menu.get_by_role("link", name=re.compile("^Unread"))).to_have_count(0)
