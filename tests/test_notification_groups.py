@@ -248,3 +248,14 @@ def test_a_pushed_mention_goes_to_the_mentions_list_too_and_a_bad_group_only_rin
     for event in ({"kind": "notification"}, {"kind": "notification", "group": "<script>"}, {"group": 5}):
         html = bell_fragment(ada.id, event)
         assert html.startswith("{#") is False and "notification-group" not in html and "1 unread" in html
+
+
+def test_the_pages_list_is_served_alone_for_refetching_when_the_socket_is_ready(client, db, make_user, login):
+    ada, bob = make_user("ada"), make_user("bob")
+    login(ada)
+    page = client.get("/notifications?show=mentions").get_data(as_text=True)
+    assert 'hx-get="/notifications?show=mentions&amp;part=list" hx-trigger="live:ready from:document"' in page
+    posts.create_post(bob, "Hello @ada")
+    html = client.get("/notifications?show=mentions&part=list", headers=HTMX).get_data(as_text=True)
+    assert html.lstrip().startswith('<ul id="mentions-list"') and "Bob Tester</strong> mentioned you" in html
+    assert '<p id="notifications-empty" hx-swap-oob="delete"></p>' in html and "<html" not in html

@@ -47,6 +47,10 @@ def menu():
 def index():
     show, before = _shown(), id_arg("before")
     groups, next_before = notifications.page(current_user.id, before, show=show)
+    if is_htmx() and request.args.get("part") == "list":  # the list, refetched when the socket is ready
+        return render_template(
+            "notifications/_list.html", groups=groups, next_before=next_before, show=show, refetched=True
+        )
     template = "notifications/_page.html" if is_htmx() and before else "notifications/index.html"
     return render_template(template, groups=groups, next_before=next_before, show=show)
 
