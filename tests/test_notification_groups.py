@@ -97,9 +97,11 @@ def test_mark_all_as_read_clears_every_group(client, db, make_user, login):
     posts.like(bob, post.id)
     social.follow(cy, ada)
     login(ada)
-    response = client.post("/notifications/read-all", data={"show": "all"}, headers=HTMX)
+    response = client.post("/notifications/read-all", headers=HTMX)  # from the menu, on any page
     html = response.get_data(as_text=True)
     assert 'aria-label="Notifications, 0 unread"' in html and 'id="notifications-list"' in html
+    assert 'id="mentions-list"' in html and 'id="notifications-dropdown"' in html
+    assert '<p id="mentions-list-empty" class="muted" hx-swap-oob="true">' in html
     assert "unread" not in html.replace("0 unread", "")
     assert notifications.unread_count(ada.id) == 0
     assert client.post("/notifications/read-all").location == "/notifications"
@@ -211,6 +213,7 @@ def test_a_new_like_pushes_its_groups_row_to_the_top_of_each_list_and_the_count(
         assert f'<li id="{row}" hx-swap-oob="delete"></li>' in html  # the old row goes...
     assert '<ul hx-swap-oob="afterbegin:#notifications-dropdown">' in html  # ...and the new one comes first
     assert '<ul hx-swap-oob="afterbegin:#notifications-list">' in html and "mentions-list" not in html
+    assert '<li id="notifications-list-empty" hx-swap-oob="delete"></li>' in html
     assert "Cy Tester</strong> and 1 other liked your post" in html
     assert "“first words”" in html and "csrf" not in html
 
@@ -258,4 +261,4 @@ def test_the_pages_list_is_served_alone_for_refetching_when_the_socket_is_ready(
     posts.create_post(bob, "Hello @ada")
     html = client.get("/notifications?show=mentions&part=list", headers=HTMX).get_data(as_text=True)
     assert html.lstrip().startswith('<ul id="mentions-list"') and "Bob Tester</strong> mentioned you" in html
-    assert '<p id="notifications-empty" hx-swap-oob="delete"></p>' in html and "<html" not in html
+    assert '<p id="mentions-list-empty" hx-swap-oob="delete"></p>' in html and "<html" not in html

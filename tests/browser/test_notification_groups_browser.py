@@ -80,4 +80,5 @@ def test_two_likes_arrive_as_one_item_that_opening_marks_read(open_page, open_br
     assert serious == [], serious
     menu.get_by_role("button", name="Mark all as read").click()
     expect(page.get_by_role("button", name="Notifications, 0 unread")).to_be_visible()
+    expect(menu.get_by_role("button", name="Mark all as read")).to_be_focused()  # the menu was swapped
     expect(menu.get_by_role("link", name=re.compile("^Unread"))).to_have_count(0)

@@ -69,15 +69,8 @@ def open_group(key):
 def read_all():
     show = _shown()
     notifications.mark_all_read(current_user.id)
-    if is_htmx():
+    if is_htmx():  # the menu and each list of the page, whichever are open where it was clicked
         menu_groups, _ = notifications.page(current_user.id, limit=MENU_SIZE)
-        groups, next_before = notifications.page(current_user.id, show=show)
-        return render_template(
-            "notifications/_all_read.html",
-            menu_groups=menu_groups,
-            groups=groups,
-            next_before=next_before,
-            show=show,
-            count=0,
-        )
+        lists = [(name, *notifications.page(current_user.id, show=name)) for name in FILTERS]
+        return render_template("notifications/_all_read.html", menu_groups=menu_groups, lists=lists, count=0)
     return redirect(url_for("notifications.index", show=None if show == "all" else show))
