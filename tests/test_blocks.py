@@ -37,7 +37,7 @@ class Traces:
     post_id: int
     comment_id: int
     message_id: int
-    notification_id: int
+    notification_key: str
     room_id: str
     socket: str
     picture: str
@@ -75,7 +75,7 @@ def leave_traces(person, bob, hal, hal_post, hal_room):
         post.id,
         comment.id,
         message.id,
-        mention.id,
+        f"mention-{mention.id}",
         room.room_id,
         socket,
         f"/media/{person.id}/{person.avatar_key}/avatar.jpg",
@@ -229,12 +229,12 @@ def meeting_rooms(client, world, them):
 
 @area
 def notification_list(client, world, them):
-    read = f"/notifications/{them.notification_id}/read"
+    opened = f"/notifications/open/{them.notification_key}"
     return {
         "in the notifications": shows(client, "/notifications", them),
         "in the bell's menu": shows(client, "/notifications/menu", them, HX),
-        "mark read (htmx)": status(client.post(read, headers=HX)),
-        "mark read": status(client.post(read)),
+        "open (htmx)": status(client.get(opened, headers=HX)),
+        "open": status(client.get(opened)),
     }
 
 

@@ -88,6 +88,7 @@ def well_formed(name, converter, world):
         "comment_id": world.comment_id,
         "message_id": world.message_id,
         "notification_id": world.notification_id,
+        "key": f"comment-post-{world.post_id}",
         "room_id": world.room_id,
         "owner_id": world.viewer_id,
         "tag": "fuzz",
@@ -246,7 +247,7 @@ def test_an_id_no_row_can_have_is_not_found_on_every_route(client, login, make_u
     login(make_user("ada"))
     for path in ("/p/2147483648", "/p/0", "/comments/99999999999999999999", "/media/2147483648/k/small.jpg"):
         assert client.get(path).status_code == 404, path
-    assert client.post("/notifications/2147483648/read").status_code == 404
+    assert client.get("/notifications/open/mention-2147483648").status_code == 404
     assert client.get("/p/2147483647").status_code == 404  # the largest id is still an id
 
 

@@ -1,16 +1,23 @@
 """Notifications: created in the same transaction as their cause, pushed to the bell after commit."""
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select
 
 from socialapp.extensions import db
-from socialapp.models import Notification, User
+from socialapp.models import Notification
 from socialapp.models.base import utcnow
 from socialapp.realtime import publish_on_commit
-from socialapp.services import paging
-from socialapp.services.errors import NotFound
-from socialapp.services.visibility import is_blocked_between, mutes, not_muted_by, visible_to
 
-PAGE_SIZE = 20
+# Reading them, grouped: services/notification_groups.py.
+from socialapp.services.notification_groups import (  # noqa: F401
+    GROUPING,
+    find,
+    key_of,
+    mark_all_read,
+    open_group,
+    page,
+    unread_count,
+)
+from socialapp.services.visibility import is_blocked_between, mutes
 
 
 def notify(recipient_id, actor_id, kind, subject_type=None, subject_id=None):
@@ -37,21 +44,36 @@ def notify(recipient_id, actor_id, kind, subject_type=None, subject_id=None):
         if existing:
             existing.created_at = utcnow()
             if push:
-                publish_on_commit(recipient_id, "notification")
+                _announce(recipient_id, existing.kind, subject_type, subject_id, existing.id, fresh=True)
             return existing
     notification = Notification(
         recipient_id=recipient_id, actor_id=actor_id, kind=kind, subject_type=subject_type, subject_id=subject_id
     )
     db.session.add(notification)
+    if kind not in GROUPING:
+        db.session.flush()  # a group of one is named by the notification's id
     if push:
-        publish_on_commit(recipient_id, "notification")
+        _announce(recipient_id, kind, subject_type, subject_id, notification.id, fresh=True)
     return notification
+
+
+def _announce(recipient_id, kind, subject_type, subject_id, notification_id, fresh=False):
+    """Ring the recipient's bell when the transaction commits, naming the group that changed so that their
+    open lists redraw its row (moved to the top when `fresh`, a new notification in it)."""
+    key = key_of(kind, subject_type, subject_id, notification_id)
+    if key is None:
+        publish_on_commit(recipient_id, "notification")
+    elif fresh:
+        publish_on_commit(recipient_id, "notification", group=key, fresh=True)
+    else:
+        publish_on_commit(recipient_id, "notification", group=key)
 
 
 def withdraw(recipient_id, actor_id, kind, subject_type=None, subject_id=None):
     """Remove the notification of an action that was undone (unfollow, unlike, deleted comment)."""
-    result = db.session.execute(
-        delete(Notification).where(
+    removed = db.session.execute(
+        delete(Notification)
+        .where(
             Notification.recipient_id == recipient_id,
             Notification.actor_id == actor_id,
             Notification.kind == kind,
@@ -60,9 +82,10 @@ def withdraw(recipient_id, actor_id, kind, subject_type=None, subject_id=None):
             else Notification.subject_type == subject_type,
             Notification.subject_id.is_(subject_id) if subject_id is None else Notification.subject_id == subject_id,
         )
-    )
-    if result.rowcount:
-        publish_on_commit(recipient_id, "notification")
+        .returning(Notification.id)
+    ).all()
+    for (notification_id,) in removed:
+        _announce(recipient_id, kind, subject_type, subject_id, notification_id)
 
 
 def withdraw_about(subject_type, subject_ids):
@@ -75,71 +98,3 @@ def withdraw_about(subject_type, subject_ids):
     ).all()
     for recipient_id in set(recipients):
         publish_on_commit(recipient_id, "notification")
-
-
-def unread_count(user_id):
-    stmt = select(func.count()).where(
-        Notification.recipient_id == user_id,
-        Notification.read_at.is_(None),
-        visible_to(user_id, Notification.actor_id),
-        not_muted_by(user_id, Notification.actor_id),
-    )
-    return db.session.scalar(stmt)
-
-
-def page(user_id, before=None, limit=PAGE_SIZE):
-    """(rows of (notification, actor), next cursor): newest first, hiding actors in a block or muted."""
-    stmt = (
-        select(Notification, User)
-        .join(User, User.id == Notification.actor_id)
-        .where(
-            Notification.recipient_id == user_id,
-            visible_to(user_id, Notification.actor_id),
-            not_muted_by(user_id, Notification.actor_id),
-        )
-        .order_by(Notification.id.desc())
-        .limit(limit + 1)
-    )
-    if before:
-        stmt = stmt.where(Notification.id < before)
-    return paging.split(db.session.execute(stmt).all(), limit, lambda row: row[0].id)
-
-
-def mark_read(user_id, notification_id):
-    """Mark one of the user's notifications read; the (notification, actor) row, as `page` gives it.
-
-    NotFound when it is not theirs, or when its actor is now in a block with them or muted (it is hidden then).
-    """
-    row = db.session.execute(
-        select(Notification, User)
-        .join(User, User.id == Notification.actor_id)
-        .where(
-            Notification.id == notification_id,
-            Notification.recipient_id == user_id,
-            visible_to(user_id, Notification.actor_id),
-            not_muted_by(user_id, Notification.actor_id),
-        )
-    ).first()
-    if row is None:
-        raise NotFound("There is no such notification.")
-    result = db.session.execute(
-        update(Notification)
-        .where(Notification.id == notification_id, Notification.read_at.is_(None))
-        .values(read_at=utcnow())
-    )
-    if result.rowcount:
-        publish_on_commit(user_id, "notification")  # the user's other tabs show the new count too
-    db.session.commit()
-    return row
-
-
-def mark_all_read(user_id):
-    """Mark every notification of the user read."""
-    result = db.session.execute(
-        update(Notification)
-        .where(Notification.recipient_id == user_id, Notification.read_at.is_(None))
-        .values(read_at=utcnow())
-    )
-    if result.rowcount:
-        publish_on_commit(user_id, "notification")
-    db.session.commit()

@@ -115,7 +115,11 @@ def test_a_push_crosses_workers_and_a_killed_worker_loses_nothing(page, open_pag
     first.kill()  # Ada's worker dies with her socket open
     others.context.clear_cookies()
     log_in(others, second, "cy")
-    follow(others, second, "Ada Tester")  # while Ada has no socket anywhere
+    # While Ada has no socket anywhere; a message, since a second follow would join Bob's in one item.
+    others.goto(second("/chat/ada"))
+    others.get_by_role("textbox", name="Message").fill("Hello Ada")
+    others.get_by_role("textbox", name="Message").press("Enter")
+    expect(others.get_by_role("log").get_by_text("Hello Ada")).to_be_visible()
     first.start()  # the worker comes back on the same address
     # The page reconnects by itself and catches up, without a reload.
     expect(page.get_by_role("button", name="Notifications, 2 unread")).to_be_visible(timeout=30_000)

@@ -38,6 +38,7 @@ def member_pages(post, own_post, comment, room, friend, stranger, tag):
         f"/search?q={tag[:3]}&tab=tags",
         f"/tags/{tag}",
         "/notifications",
+        "/notifications?show=mentions",
         "/chat/",
         f"/chat/{friend}",
         "/meetings/",

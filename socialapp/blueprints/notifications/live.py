@@ -1,12 +1,33 @@
-"""What a viewer's sockets receive when their notifications change: the bell, out of band."""
+"""What a viewer's sockets receive when their notifications change: the bell and the changed group's row,
+out of band."""
 
 from socialapp.realtime import Live, render_fragment
 from socialapp.services import notifications
+from socialapp.services.notification_groups import FILTERS, parse_key
 
 live = Live("notifications")
 
 
 @live.renderer("notification")
 def bell_fragment(viewer_id, event):
-    """The bell with the viewer's unread count, swapped in every tab."""
-    return render_fragment("notifications/_bell.html", count=notifications.unread_count(viewer_id), oob=True)
+    """The bell with the viewer's unread count, swapped in every tab; with the event's group (its key), that
+    group's row in the menu and the page, moved to the top when `fresh` (see _group_changed.html)."""
+    count = notifications.unread_count(viewer_id)
+    key = event.get("group")
+    parsed = parse_key(key) if isinstance(key, str) else None
+    if parsed is None:
+        return render_fragment("notifications/_bell.html", count=count, oob=True)
+    # The lists of the page that show this kind: "notifications-list" (all), "mentions-list"...
+    page_lists = [
+        "notifications-list" if name == "all" else f"{name}-list"
+        for name, kinds in FILTERS.items()
+        if kinds is None or parsed[0] in kinds
+    ]
+    return render_fragment(
+        "notifications/_group_changed.html",
+        count=count,
+        key=key,
+        group=notifications.find(viewer_id, key),
+        fresh=bool(event.get("fresh")),
+        page_lists=page_lists,
+    )

@@ -1,39 +1,16 @@
-"""The bell, the notifications page, marking as read."""
+"""The bell, its menu, the notifications page, opening a notification and marking all read."""
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from socialapp.blueprints.notifications.kinds import describe, destination
 from socialapp.inputs import id_arg
 from socialapp.services import notifications
+from socialapp.services.notification_groups import FILTERS
 from socialapp.web import is_htmx
 
 bp = Blueprint("notifications", __name__)
 MENU_SIZE = 8  # the header's menu shows the latest few; the page has them all
-
-# What a notification says after its actor's name, by kind.
-DESCRIPTIONS = {
-    "follow": "started following you",
-    "like": "liked your post",
-    "comment": "commented on your post",
-    "reply": "replied to your comment",
-    "mention": "mentioned you",
-    "message": "sent you a message",
-}
-# Where a notification leads, by the type of its subject: its cause. Without a subject, the actor's profile.
-LINKS = {
-    "post": lambda notification, actor: url_for("posts.show", post_id=notification.subject_id),
-    "comment": lambda notification, actor: url_for("posts.comment", comment_id=notification.subject_id),
-    "conversation": lambda notification, actor: url_for("chat.conversation", username=actor.username),
-}
-
-
-def describe_notification(notification):
-    return DESCRIPTIONS.get(notification.kind, "did something")
-
-
-def notification_link(notification, actor):
-    link = LINKS.get(notification.subject_type)
-    return link(notification, actor) if link else url_for("profiles.show", username=actor.username)
 
 
 @bp.app_context_processor
@@ -41,11 +18,15 @@ def bell_helpers():
     def unread_notifications():
         return notifications.unread_count(current_user.id) if current_user.is_authenticated else 0
 
-    return {
-        "unread_notifications": unread_notifications,
-        "describe_notification": describe_notification,
-        "notification_link": notification_link,
-    }
+    return {"unread_notifications": unread_notifications, "describe_notification": describe}
+
+
+def _shown():
+    """The page's filter (`show`): "all" when absent; anything else that is not a filter is a 400."""
+    show = request.values.get("show") or "all"
+    if show not in FILTERS:
+        abort(400, "There is no such list of notifications.")
+    return show
 
 
 @bp.get("/notifications/bell")
@@ -57,34 +38,39 @@ def bell():
 @bp.get("/notifications/menu")
 @login_required
 def menu():
-    rows, _ = notifications.page(current_user.id, limit=MENU_SIZE)
-    return render_template("notifications/_dropdown.html", rows=rows)
+    groups, _ = notifications.page(current_user.id, limit=MENU_SIZE)
+    return render_template("notifications/_dropdown.html", groups=groups)
 
 
 @bp.get("/notifications")
 @login_required
 def index():
-    before = id_arg("before")
-    rows, next_before = notifications.page(current_user.id, before)
+    show, before = _shown(), id_arg("before")
+    groups, next_before = notifications.page(current_user.id, before, show=show)
+    if is_htmx() and request.args.get("part") == "list":  # the list, refetched when the socket is ready
+        return render_template(
+            "notifications/_list.html", groups=groups, next_before=next_before, show=show, refetched=True
+        )
     template = "notifications/_page.html" if is_htmx() and before else "notifications/index.html"
-    return render_template(template, rows=rows, next_before=next_before)
+    return render_template(template, groups=groups, next_before=next_before, show=show)
 
 
-@bp.post("/notifications/<int:notification_id>/read")
+@bp.get("/notifications/open/<key>")
 @login_required
-def read(notification_id):
-    row = notifications.mark_read(current_user.id, notification_id)
-    if is_htmx():
-        count = notifications.unread_count(current_user.id)
-        return render_template("notifications/_notification_read.html", row=row, count=count)
-    return redirect(url_for("notifications.index"))
+def open_group(key):
+    """Opening an item marks its notifications read and leads to what it is about (a link, so it works
+    without JavaScript)."""
+    group = notifications.open_group(current_user.id, key)
+    return redirect(destination(group, current_user))
 
 
 @bp.post("/notifications/read-all")
 @login_required
 def read_all():
+    show = _shown()
     notifications.mark_all_read(current_user.id)
-    if is_htmx():
-        rows, _ = notifications.page(current_user.id, limit=MENU_SIZE)
-        return render_template("notifications/_all_read.html", rows=rows, count=0)
-    return redirect(url_for("notifications.index"))
+    if is_htmx():  # the menu and each list of the page, whichever are open where it was clicked
+        menu_groups, _ = notifications.page(current_user.id, limit=MENU_SIZE)
+        lists = [(name, *notifications.page(current_user.id, show=name)) for name in FILTERS]
+        return render_template("notifications/_all_read.html", menu_groups=menu_groups, lists=lists, count=0)
+    return redirect(url_for("notifications.index", show=None if show == "all" else show))
