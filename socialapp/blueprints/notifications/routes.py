@@ -18,12 +18,17 @@ DESCRIPTIONS = {
     "reply": "replied to your comment",
     "mention": "mentioned you",
     "message": "sent you a message",
+    # A moderator's decision on a report the person made (services/moderation.py: resolve).
+    "report_dismissed": "reviewed your report: it breaks no rule, so it stays",
+    "report_removed": "reviewed your report: the content was removed",
+    "report_suspended": "reviewed your report: the author is suspended",
 }
 # Where a notification leads, by the type of its subject: its cause. Without a subject, the actor's profile.
 LINKS = {
     "post": lambda notification, actor: url_for("posts.show", post_id=notification.subject_id),
     "comment": lambda notification, actor: url_for("posts.comment", comment_id=notification.subject_id),
     "conversation": lambda notification, actor: url_for("chat.conversation", username=actor.username),
+    "report": lambda notification, actor: url_for("moderation.my_report", report_id=notification.subject_id),
 }
 
 

@@ -35,6 +35,14 @@ document.addEventListener("htmx:ws:before:connection", (event) => {
 });
 document.addEventListener("live:ready", () => clearInterval(watchdog));
 
+// A moderator suspended the account (or an admin deleted it): the server closes the page's socket with this
+// code, which the extension does not reconnect after. Reloading shows the page as the now logged-out visitor
+// sees it, usually the log-in page.
+const ACCOUNT_ENDED = 4001;
+document.addEventListener("htmx:ws:close", (event) => {
+  if (event.detail.code === ACCOUNT_ENDED) window.location.reload();
+});
+
 // ---- Feedback on every action -------------------------------------------------------------------------
 // A request a person started (a click or a submit) marks its control busy at once: aria-busy (Pico draws a
 // spinner) and aria-disabled, with further clicks and submits held back while it runs. aria-disabled rather
