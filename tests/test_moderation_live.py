@@ -1,5 +1,7 @@
 """A suspension closes the person's open pages at once, on every worker, with the code their page reacts to."""
 
+import json
+
 import pytest
 
 from socialapp.blueprints.moderation.live import ACCOUNT_ENDED_CODE
@@ -27,8 +29,10 @@ def test_suspending_closes_the_persons_sockets_on_another_worker_and_not_others(
     hear_pings(first)
     publish_until_received(second.app, bobs_tab, bob, 1)
     suspend(second.app, mo, bob)
+    told = bobs_tab.receive_until(lambda message: "account_ended" in message, timeout=10)
+    assert json.loads(told) == {"account_ended": True}
     with pytest.raises(Closed) as closed:
-        bobs_tab.receive_until(lambda message: False, timeout=10)
+        bobs_tab.receive(timeout=5)
     assert closed.value.code == ACCOUNT_ENDED_CODE
     assert cys_tab.receive(timeout=0.5) is None  # still open, nothing said
     cys_tab.close()

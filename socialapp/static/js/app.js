@@ -35,10 +35,14 @@ document.addEventListener("htmx:ws:before:connection", (event) => {
 });
 document.addEventListener("live:ready", () => clearInterval(watchdog));
 
-// A moderator suspended the account (or an admin deleted it): the server closes the page's socket with this
-// code, which the extension does not reconnect after. Reloading shows the page as the now logged-out visitor
-// sees it, usually the log-in page.
+// A moderator suspended the account (or an admin deleted it): the server says {"account_ended": true}, then
+// closes the page's socket with a code the extension does not reconnect after. Either one reloads the page,
+// which shows it as the now logged-out visitor sees it: usually the log-in page.
 const ACCOUNT_ENDED = 4001;
+document.addEventListener("htmx:ws:after:message:incoming", (event) => {
+  const { data } = event.detail.message;
+  if (typeof data === "string" && data.startsWith("{") && JSON.parse(data).account_ended) window.location.reload();
+});
 document.addEventListener("htmx:ws:close", (event) => {
   if (event.detail.code === ACCOUNT_ENDED) window.location.reload();
 });
