@@ -4,12 +4,11 @@ from flask import render_template
 from flask_login import current_user, login_required
 
 from socialapp.blueprints.moderation import bp, forms
-from socialapp.extensions import limiter
+from socialapp.extensions import per_account
 from socialapp.services import moderation
 from socialapp.services.errors import InvalidInput, NotFound
 
 SUBJECT_TYPES = moderation.SUBJECT_TYPES
-REPORT_LIMIT = "20 per hour; 100 per day"
 
 
 def _reportable(subject_type, subject_id):
@@ -39,7 +38,7 @@ def report(subject_type, subject_id):
 
 @bp.post("/report/<subject_type>/<int:subject_id>")
 @login_required
-@limiter.limit(REPORT_LIMIT)
+@per_account("REPORT_RATE_LIMIT")
 def send_report(subject_type, subject_id):
     subject, author = _reportable(subject_type, subject_id)
     form = forms.ReportForm()
