@@ -205,6 +205,8 @@ def test_a_moderator_removes_a_reported_post_and_the_reporter_reads_the_outcome(
     review = client.get(f"/admin/reports/{report_id}")
     assert "Buy cheap watches" in review.text and "Remove the content" in review.text
     assert client.post(f"/admin/reports/{report_id}", data={}).status_code == 422
+    unexplained = client.post(f"/admin/reports/{report_id}", data={"outcome": "suspended", "reason": " "})
+    assert unexplained.status_code == 422 and "Give a reason" in unexplained.text
     done = client.post(f"/admin/reports/{report_id}", data={"outcome": "removed", "reason": "Spam"})
     assert done.status_code == 302 and done.headers["Location"].endswith("/admin/reports")
     assert db.session.get(Post, post_id) is None
@@ -271,3 +273,17 @@ def test_the_navigation_links_moderators_to_moderation(client, login, world):
     assert 'href="/admin"' in client.get("/").text
     index = client.get("/admin").text
     assert "1 open" in index and "Instance settings" not in index
+
+
+@pytest.mark.parametrize("app_overrides", [{"WTF_CSRF_ENABLED": True}], indirect=True)
+def test_a_refused_suspension_shows_why_beside_what_was_typed(client, login, world):
+    mo = make_user("mo", role="moderator")
+    login(mo)
+    page = client.get(f"/admin/people/{world['bob'].id}").text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    moderation.suspend(make_user("ada", role="admin"), world["bob"], "Already done")  # meanwhile, elsewhere
+    response = client.post(
+        f"/admin/people/{world['bob'].id}/suspend", data={"csrf_token": token, "reason": "Spam in comments"}
+    )
+    assert response.status_code == 422 and "@bob is already suspended." in response.text
+    assert "Already done" in response.text  # the page shows him as he now is

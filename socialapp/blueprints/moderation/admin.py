@@ -38,10 +38,11 @@ def reports():
     )
 
 
-def render_report(found, form, status=200):
+def render_report(found, form, status=200, problem=None):
     seen = moderation.reported_content(found)
     context = {
         "report": found,
+        "problem": problem,
         "seen": seen,
         "form": form,
         "label": moderation.subject_label(found, seen["author"]),
@@ -67,8 +68,7 @@ def resolve(report_id):
     try:
         moderation.resolve(current_user, report_id, form.outcome.data, form.reason.data)
     except InvalidInput as error:
-        form.reason.errors = [*form.reason.errors, error.message]
-        return render_report(found, form, 422)
+        return render_report(found, form, 422, problem=error.message)
     flash(f"Report resolved: {forms.OUTCOME_LABELS[form.outcome.data].split(':')[0].lower()}.", "success")
     return redirect(url_for("moderation.reports"))
 
@@ -84,9 +84,10 @@ def people():
     return render_template("moderation/people.html", people=found, query=query, next_after=next_after)
 
 
-def render_person(person, status=200, **forms_given):
+def render_person(person, status=200, problem=None, **forms_given):
     context = {
         "person": person,
+        "problem": problem,
         "counts": moderation.summary(person),
         "open_reports": moderation.open_reports_about(person),
         "may_suspend": moderation.may_suspend(current_user, person),
@@ -115,9 +116,9 @@ def _act(user_id, form_name, form, action, done):
     try:
         action(person, form)
     except InvalidInput as error:
-        first = next(iter(form))
-        first.errors = [*first.errors, error.message]
-        return render_person(person, 422, **{form_name: form})
+        # Said at the top: the person may have changed meanwhile (suspended by someone else), so the form
+        # that was sent may no longer be on the page.
+        return render_person(person, 422, problem=error.message, **{form_name: form})
     flash(done.format(username=person.username), "success")
     return redirect(url_for("moderation.person", user_id=user_id))
 
@@ -169,8 +170,7 @@ def delete(user_id):
     try:
         moderation.delete_person(current_user, person, form.reason.data)
     except InvalidInput as error:
-        form.reason.errors = [*form.reason.errors, error.message]
-        return render_person(person, 422, delete_form=form)
+        return render_person(person, 422, problem=error.message, delete_form=form)
     flash(f"@{username}'s account and everything it posted are deleted.", "success")
     return redirect(url_for("moderation.people"))
 
