@@ -99,8 +99,12 @@ def test_a_suspended_persons_content_is_hidden_everywhere(people):
     mine = posts.create_post(cy, "Cy's own post")
     comment = comments.add_comment(bob, mine.id, "A comment by bob")
     assert post.id in [view.post.id for view in feed.home_feed(cy).items]
+    assert [user.username for user in social.search_people(cy, "bob")] == ["bob"]
+    assert [thread.comment.id for thread in comments.threads_page(cy, mine)[0]] == [comment.id]
     moderation.suspend(people["mo"], bob, "Spam")
     assert post.id not in [view.post.id for view in feed.home_feed(cy).items]
+    assert social.search_people(cy, "bob") == []
+    assert comments.threads_page(cy, mine)[0] == []  # bob's comment under cy's own post is hidden too
     with pytest.raises(NotFound):
         posts.visible_post(cy.id, post.id)
     with pytest.raises(NotFound):
