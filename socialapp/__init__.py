@@ -60,10 +60,11 @@ def _live_areas():
     """What each area pushes and handles on sockets (renderers, handlers), from its live.py."""
     from socialapp.blueprints.chat import live as chat
     from socialapp.blueprints.meetings import live as meetings
+    from socialapp.blueprints.moderation import live as moderation
     from socialapp.blueprints.notifications import live as notifications
     from socialapp.blueprints.posts import live as posts
 
-    return [chat.live, meetings.live, notifications.live, posts.live]
+    return [chat.live, meetings.live, moderation.live, notifications.live, posts.live]
 
 
 @event.listens_for(Engine, "connect")

@@ -114,6 +114,7 @@ def from_environment(instance_path):
         "POST_RATE_LIMIT": os.environ.get("POST_RATE_LIMIT", "10 per minute; 200 per day"),
         "COMMENT_RATE_LIMIT": os.environ.get("COMMENT_RATE_LIMIT", "20 per minute; 500 per day"),
         "CHAT_MESSAGE_RATE_LIMIT": os.environ.get("CHAT_MESSAGE_RATE_LIMIT", "30 per 10 seconds; 1000 per hour"),
+        "REPORT_RATE_LIMIT": os.environ.get("REPORT_RATE_LIMIT", "20 per hour; 100 per day"),
         # Each call rings the other person: a few a minute is plenty.
         "CALL_RATE_LIMIT": os.environ.get("CALL_RATE_LIMIT", "5 per minute; 100 per day"),
         # "Export my data" reads the whole account and writes a zip of it: a few a day is all anyone needs.

@@ -64,6 +64,12 @@ class NotVerified(AccountError):
     """The credentials are right but the email address is not verified yet."""
 
 
+class Suspended(AccountError):
+    """The credentials are right but a moderator suspended the account (services/moderation.py)."""
+
+    status = 403
+
+
 def normalize_email(raw):
     """The canonical form of an email address, or AccountError if it is not one."""
     try:
@@ -260,7 +266,8 @@ def set_time_zone(user, name, detected=False):
 
 
 def authenticate(login, password):
-    """The user whose login and password these are, or None. NotVerified when unverified."""
+    """The user whose login and password these are, or None. NotVerified when unverified, Suspended when
+    suspended: only to someone who knows the password, so nobody else learns of a suspension."""
     user = find_by_login(login)
     if user is None:
         check_password_hash(_unknown_user_hash(), password or "")
@@ -269,6 +276,9 @@ def authenticate(login, password):
         return None
     if not user.is_verified:
         raise NotVerified("Confirm your email address before logging in. Check your inbox.")
+    if user.is_suspended:
+        reason = f" Reason: {user.suspended_reason}" if user.suspended_reason else ""
+        raise Suspended(f"This account is suspended by the moderators.{reason}")
     return user
 
 
@@ -411,6 +421,12 @@ def delete_account(user, password):
     problems = delete_account_problems(user, password)
     if problems:
         raise problems
+    remove_account(user)
+
+
+def remove_account(user):
+    """Delete `user`'s account and everything it owns (files too), and commit: for the person themselves
+    (`delete_account`, after their password) or for an admin (moderation.delete_person)."""
     account_deleting.send(current_app._get_current_object(), user=user)
     db.session.delete(user)
     db.session.commit()

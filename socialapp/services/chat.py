@@ -121,6 +121,12 @@ def delete_message(user, message_id):
         raise NotFound("There is no such message.")
     if message.sender_id != user.id:
         raise Forbidden("You can only delete your own messages.")
+    return erase_message(message)
+
+
+def erase_message(message):
+    """Erase `message`'s text, for both sides (they see it as deleted), and commit: for its sender, or for a
+    moderator acting on a report."""
     if message.deleted_at is None:
         message.deleted_at = utcnow()
         message.body = ""

@@ -101,6 +101,12 @@ def delete_comment(user, comment_id):
         raise NotFound(NO_SUCH_COMMENT)
     if user.id not in (comment.author_id, post.author_id):
         raise Forbidden("You can delete only your own comments, or any comment on your own posts.")
+    return remove_comment(comment, post)
+
+
+def remove_comment(comment, post):
+    """Delete `comment` (on `post`) as `delete_comment` does, and commit: for its author or the post's, or
+    for a moderator acting on a report; returns (post, placeholder or None)."""
     notifications.withdraw_about("comment", [comment.id])
     placeholder = None
     if comment.parent_id is None and _has_replies(comment.id):

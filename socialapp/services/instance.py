@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from socialapp.extensions import db
 from socialapp.models import InstanceSetting, User
+from socialapp.services import audit
 from socialapp.services.errors import InvalidInput
 
 OPEN, INVITATION, DOMAINS, CLOSED = "open", "invitation", "domains", "closed"
@@ -92,8 +93,8 @@ def update_join_settings(actor, mode, domains_text, members_invite):
     _put("join_mode", mode)
     _put("join_domains", " ".join(domains))
     _put("members_invite", "1" if members_invite else "0")
-    # Audit log: when the moderation branch is merged, record this change here with
-    # moderation.record(actor, "instance.settings", "instance", None, f"join mode {mode}") before committing.
+    summary = f"{mode}" + (f" ({', '.join(domains)})" if mode == DOMAINS else "")
+    audit.record(actor, "instance.settings", summary + (", members may invite" if members_invite else ""))
     db.session.commit()
     return join_settings()
 

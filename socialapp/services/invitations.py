@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from socialapp.extensions import db
 from socialapp.models import Invitation
 from socialapp.models.base import utcnow
-from socialapp.services import instance, roles
+from socialapp.services import audit, instance, roles
 from socialapp.services.errors import Forbidden, InvalidInput, NotFound
 
 MAX_USES = 1000
@@ -53,6 +53,7 @@ def create(creator, uses=1, days=7):
     _check(uses, days)
     invitation = _new(creator, uses, days, utcnow())
     db.session.add(invitation)
+    audit.record(creator, "invitation.create", f"1 link, {uses} use{'s' if uses != 1 else ''}, {days} days")
     db.session.commit()
     return invitation
 
@@ -66,6 +67,7 @@ def create_many(count, uses=1, days=7, creator=None, progress=None):
         raise InvalidInput(f"Make 1 to {MAX_COUNT} links at a time.")
     _check(uses, days)
     codes, now = [], utcnow()
+    audit.record(creator, "invitation.create", f"{count} links, {uses} use{'s' if uses != 1 else ''}, {days} days")
     for start in range(0, count, PAGE_SIZE):
         batch = [_new(creator, uses, days, now) for _ in range(min(PAGE_SIZE, count - start))]
         db.session.add_all(batch)
@@ -115,8 +117,7 @@ def revoke(user, invitation_id):
         raise NotFound("There is no such invitation.")
     if invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
-        # Audit log: when the moderation branch is merged, record this with
-        # moderation.record(user, "invitation.revoke", "invitation", invitation.id, None) before committing.
+        audit.record(user, "invitation.revoke", f"/join/{invitation.code[:8]}…")
         db.session.commit()
     return invitation
 

@@ -165,14 +165,20 @@ def edit_post(user, post_id, body, remove_image_ids=(), uploads=()):
 
 def delete_post(user, post_id):
     """Delete the user's own post with its likes, comments and pictures (files too)."""
-    post = own_post(user, post_id)
+    remove_post(own_post(user, post_id))
+
+
+def remove_post(post):
+    """Delete `post` with its likes, comments, pictures (files too) and the notifications about them, and
+    commit: for its author, or for a moderator acting on a report."""
+    author_id = post.author_id
     keys = list(db.session.scalars(select(PostImage.key).where(PostImage.post_id == post.id)))
     notifications.withdraw_about("post", [post.id])
     notifications.withdraw_about("comment", select(Comment.id).where(Comment.post_id == post.id))
     db.session.delete(post)
     db.session.commit()
     for key in keys:
-        images.delete_image(user.id, key)
+        images.delete_image(author_id, key)
 
 
 def is_liked(user_id, post_id):

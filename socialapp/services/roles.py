@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from socialapp.extensions import db
 from socialapp.models import User
+from socialapp.services import audit
 from socialapp.services.errors import Forbidden, InvalidInput
 
 ROLES = ("member", "moderator", "admin")
@@ -33,9 +34,17 @@ def is_first_account(user):
     return db.session.scalar(select(User.id).where(User.id != user.id).limit(1)) is None
 
 
-def set_role(user, role):
-    """Give `user` the role `role` and commit."""
+def set_role(user, role, actor=None, reason=""):
+    """Give `user` the role `role`, note it in the audit log and commit. `actor` is the admin who changed it
+    on the web (never their own role, so an instance cannot lose its last admin by a slip), or None for
+    `flask set-role`."""
     if role not in ROLES:
         raise InvalidInput(f"A role is one of {', '.join(ROLES)}.")
+    if actor is not None:
+        require_role(actor, "admin")
+        if actor.id == user.id:
+            raise Forbidden("You cannot change your own role. Ask another admin.")
+    if user.role != role:
+        audit.record(actor, "role", f"@{user.username}", f"{user.role} to {role}. {reason}".strip())
     user.role = role
     db.session.commit()

@@ -29,7 +29,7 @@ def start_session(user):
 
 
 def user_for_session(session_id):
-    """The verified user of a live login named by `session_id` ("<user id>:<key>"), or None."""
+    """The verified, unsuspended user of a live login named by `session_id` ("<user id>:<key>"), or None."""
     user_id, _, key = (session_id or "").partition(":")
     if not user_id.isdigit() or not key:
         return None
@@ -38,7 +38,7 @@ def user_for_session(session_id):
         .join(UserSession, UserSession.user_id == User.id)
         .where(UserSession.key == key, User.id == int(user_id))
     ).first()
-    if row is None or row.created_at < _oldest_valid() or not row.User.is_verified:
+    if row is None or row.created_at < _oldest_valid() or not row.User.is_verified or row.User.is_suspended:
         return None
     row.User.session_key = key
     return row.User
@@ -57,3 +57,8 @@ def end_other_sessions(user):
     db.session.execute(
         delete(UserSession).where(UserSession.user_id == user.id, UserSession.key != (user.session_key or ""))
     )
+
+
+def end_all_sessions(user_id):
+    """Log out every login of `user_id` (no commit: part of the caller's change, a suspension say)."""
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user_id))

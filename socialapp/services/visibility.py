@@ -55,15 +55,19 @@ def not_muted_by(viewer_id, user_id_column):
 
 
 def is_blocked_between(a_id, b_id):
-    """True when either user blocks the other."""
+    """True when either user blocks the other, or either is suspended: the two are hidden from each other.
+    Every single post, comment or person looked up by id asks this, so a suspension hides them as a block."""
     if a_id == b_id:
         return False
     stmt = select(
-        exists().where(
-            or_(
-                and_(Block.blocker_id == a_id, Block.blocked_id == b_id),
-                and_(Block.blocker_id == b_id, Block.blocked_id == a_id),
-            )
+        or_(
+            exists().where(
+                or_(
+                    and_(Block.blocker_id == a_id, Block.blocked_id == b_id),
+                    and_(Block.blocker_id == b_id, Block.blocked_id == a_id),
+                )
+            ),
+            exists().where(_Suspended.id.in_((a_id, b_id)), _Suspended.suspended_at.is_not(None)),
         )
     )
     return bool(db.session.scalar(stmt))

@@ -26,7 +26,7 @@ def seed(live_server):
     """Two friends (Ada an admin) with a post, a comment, a conversation, a meeting, a notification and a
     blocked person; the logged-in pages to visit and a reset link."""
     from socialapp.extensions import db
-    from socialapp.services import accounts, chat, comments, meetings, posts, social, tokens
+    from socialapp.services import accounts, chat, comments, meetings, moderation, posts, social, tokens
 
     ada_id, _, _ = live_server.make_user("ada", first_name="Ada", last_name="Lovelace", role="admin")
     live_server.make_user("bob", first_name="Bob", last_name="Babbage")
@@ -46,7 +46,9 @@ def seed(live_server):
         reset = tokens.make_token("reset", {"uid": bob.id, "fp": tokens.fingerprint(bob.password_hash)})
         db.session.commit()
         post_id = post.id
-    logged_in = member_pages(post_id, post_id, comment_id, room, "bob", "dora", "harbour")
+        report_id = moderation.report(bob, "post", post_id, "spam", "A note").id
+        bob_id = bob.id
+    logged_in = member_pages(post_id, post_id, comment_id, room, "bob", "dora", "harbour", bob_id, report_id)
     return ada_id, logged_in, f"/password/reset/{reset}"
 
 

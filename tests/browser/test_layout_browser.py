@@ -20,7 +20,7 @@ def seed(app):
     """Ada (an admin) and Bob, who follow each other, with a long post, comments, a chat and a meeting; Cy, a
     suggestion; and a link to reset Bob's password."""
     from socialapp.extensions import db
-    from socialapp.services import chat, comments, meetings, posts, social, tokens
+    from socialapp.services import chat, comments, meetings, moderation, posts, social, tokens
     from tests.support.factories import make_user
 
     with app.app_context():
@@ -39,7 +39,9 @@ def seed(app):
         room_id = meetings.create_meeting(ada.id, "A standup with a rather long title for a small screen").room_id
         reset = tokens.make_token("reset", {"uid": bob.id, "fp": tokens.fingerprint(bob.password_hash)})
         db.session.commit()
-        return ada.id, {"post": post.id, "own": own.id, "comment": comment.id, "room": room_id, "reset": reset}
+        report = moderation.report(ada, "post", post.id, "spam", f"Looks like spam {long_word}")
+        ids = {"post": post.id, "own": own.id, "comment": comment.id, "room": room_id, "reset": reset}
+        return ada.id, {**ids, "bob": bob.id, "report": report.id}
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +54,9 @@ def world(browser_database_url, tmp_path_factory):
     server = LiveServer(app)
     server.start()
     ada_id, ids = seed(app)
-    pages = member_pages(ids["post"], ids["own"], ids["comment"], ids["room"], "bob", "cy", "layout")
+    pages = member_pages(
+        ids["post"], ids["own"], ids["comment"], ids["room"], "bob", "cy", "layout", ids["bob"], ids["report"]
+    )
     guest_pages = [*GUEST_PAGES, f"/password/reset/{ids['reset']}"]
     yield {
         "server": server,

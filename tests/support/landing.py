@@ -12,10 +12,14 @@ GUEST_PAGES = (
 )
 
 
-def member_pages(post, own_post, comment, room, friend, stranger, tag):
+def member_pages(post, own_post, comment, room, friend, stranger, tag, person=None, report=None):
     """The pages of a logged-in member who follows `friend` and may block `stranger`: `post` (with
-    `comment`, theirs) and `own_post` are ids, `room` a meeting's room id, `tag` a hashtag in use."""
+    `comment`, theirs) and `own_post` are ids, `room` a meeting's room id, `tag` a hashtag in use. For an
+    admin, `person` (a user's id) and `report` (an open report's id) add the moderation pages about them."""
+    moderation = [f"/admin/people/{person}"] if person else []
+    moderation += [f"/admin/reports/{report}"] if report else []
     return [
+        *moderation,
         "/",
         f"/p/{post}",
         f"/p/{post}/likes",
@@ -50,5 +54,10 @@ def member_pages(post, own_post, comment, room, friend, stranger, tag):
         "/settings/blocked",
         "/admin/instance",
         "/admin/invitations",
+        "/admin",
+        "/admin/reports",
+        f"/admin/people?q={friend[:2]}",
+        "/admin/audit",
+        f"/report/post/{post}",
         "/no-such-page",
     ]

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from socialapp.blueprints.auth import forms
 from socialapp.extensions import limiter, per_account
 from socialapp.services import accounts, export, instance, invitations, sessions
-from socialapp.services.accounts import AccountError, NotVerified
+from socialapp.services.accounts import AccountError, NotVerified, Suspended
 from socialapp.web import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -118,6 +118,9 @@ def login():
         except NotVerified as error:
             form.form_errors.append(error.message)
             unverified_email = accounts.find_by_login(form.login.data).email
+            status = 403
+        except Suspended as error:
+            form.form_errors.append(error.message)
             status = 403
         else:
             if user is not None:

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("moderation", __name__)
 
-from socialapp.blueprints.moderation import routes  # noqa: E402, F401
+from socialapp.blueprints.moderation import admin, routes  # noqa: E402, F401

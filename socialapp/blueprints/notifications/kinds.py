@@ -38,6 +38,10 @@ KINDS = {
     "reply": Kind("replied to your comment"),
     "mention": Kind("mentioned you"),
     "message": Kind("sent you a message"),
+    # A moderator's decision on a report the person made (services/moderation.py: resolve).
+    "report_dismissed": Kind("reviewed your report: it breaks no rule, so it stays"),
+    "report_removed": Kind("reviewed your report: the content was removed"),
+    "report_suspended": Kind("reviewed your report: the author is suspended"),
 }
 UNKNOWN = Kind("did something")
 
@@ -46,6 +50,7 @@ LINKS = {
     "post": lambda notification, actor: url_for("posts.show", post_id=notification.subject_id),
     "comment": lambda notification, actor: url_for("posts.comment", comment_id=notification.subject_id),
     "conversation": lambda notification, actor: url_for("chat.conversation", username=actor.username),
+    "report": lambda notification, actor: url_for("moderation.my_report", report_id=notification.subject_id),
 }
 
 

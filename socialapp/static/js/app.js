@@ -35,6 +35,18 @@ document.addEventListener("htmx:ws:before:connection", (event) => {
 });
 document.addEventListener("live:ready", () => clearInterval(watchdog));
 
+// A moderator suspended the account (or an admin deleted it): the server says {"account_ended": true}, then
+// closes the page's socket with a code the extension does not reconnect after. Either one reloads the page,
+// which shows it as the now logged-out visitor sees it: usually the log-in page.
+const ACCOUNT_ENDED = 4001;
+document.addEventListener("htmx:ws:after:message:incoming", (event) => {
+  const { data } = event.detail.message;
+  if (typeof data === "string" && data.startsWith("{") && JSON.parse(data).account_ended) window.location.reload();
+});
+document.addEventListener("htmx:ws:close", (event) => {
+  if (event.detail.code === ACCOUNT_ENDED) window.location.reload();
+});
+
 // ---- Feedback on every action -------------------------------------------------------------------------
 // A request a person started (a click or a submit) marks its control busy at once: aria-busy (Pico draws a
 // spinner) and aria-disabled, with further clicks and submits held back while it runs. aria-disabled rather
