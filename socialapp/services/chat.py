@@ -17,6 +17,7 @@ from socialapp.realtime import online_users, publish, publish_on_commit
 from socialapp.services import notifications, text
 from socialapp.services.accounts import find_by_username
 from socialapp.services.errors import Forbidden, InvalidInput, NotFound, ServiceError
+from socialapp.services.text import starts_with
 from socialapp.services.visibility import may_interact, visible_to, visible_user
 
 MAX_MESSAGE_LENGTH = 2000
@@ -279,12 +280,11 @@ def chat_users(viewer_id, query="", only_ids=None, exclude_ids=None, after=None,
     stmt = select(User).where(User.id != viewer_id, User.email_verified_at.is_not(None), visible_to(viewer_id, User.id))
     query = (query or "").strip().lower()
     if query:
-        pattern = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(
             or_(
-                func.lower(User.username).like(pattern, escape="\\"),
-                func.lower(User.first_name).like(pattern, escape="\\"),
-                func.lower(User.last_name).like(pattern, escape="\\"),
+                starts_with(User.username, query),
+                starts_with(User.first_name, query),
+                starts_with(User.last_name, query),
             )
         )
     if only_ids is not None:

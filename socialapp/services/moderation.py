@@ -14,6 +14,7 @@ from socialapp.models.base import utcnow
 from socialapp.realtime import publish_on_commit
 from socialapp.services import accounts, audit, chat, comments, notifications, paging, posts, roles, sessions
 from socialapp.services.errors import Forbidden, InvalidInput, NotFound
+from socialapp.services.text import starts_with
 from socialapp.services.visibility import visible_user
 
 SUBJECT_TYPES = ("post", "comment", "user", "message")
@@ -312,13 +313,12 @@ def people(moderator, query="", after=None, limit=PEOPLE_PAGE_SIZE):
     stmt = select(User).order_by(func.lower(User.username), User.id).limit(limit + 1)
     query = (query or "").strip().lstrip("@").lower()
     if query:
-        pattern = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(
             or_(
-                func.lower(User.username).like(pattern, escape="\\"),
-                func.lower(User.first_name).like(pattern, escape="\\"),
-                func.lower(User.last_name).like(pattern, escape="\\"),
-                User.email.like(pattern, escape="\\"),
+                starts_with(User.username, query),
+                starts_with(User.first_name, query),
+                starts_with(User.last_name, query),
+                starts_with(User.email, query),
             )
         )
     if after:

@@ -8,14 +8,14 @@ import time
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import and_, delete, exists, func, or_, select, true, update
+from sqlalchemy import delete, exists, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from socialapp.extensions import db
 from socialapp.models import Block, Follow, Mute, User
 from socialapp.services import notifications, paging
 from socialapp.services.errors import NotFound, ServiceError
-from socialapp.services.text import after_prefix
+from socialapp.services.text import starts_with
 from socialapp.services.visibility import NO_SUCH_PERSON, blocks, hidden_user_ids, visible_to, visible_user
 from socialapp.signals import account_deleting
 
@@ -233,28 +233,12 @@ def suggestions_box(viewer, limit=5):
     return [(users[user_id], mutual) for user_id, mutual in ranked if user_id in users]
 
 
-def _escape_like(text):
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _starts_with(column, prefix):
-    lowered = func.lower(column)
-    clause = lowered.like(_escape_like(prefix) + "%", escape="\\")
-    if db.session.get_bind().dialect.name == "sqlite" and after_prefix(prefix):
-        # SQLite's LIKE cannot use an index on lower(column); the same prefix as a range of strings can.
-        clause = and_(clause, lowered >= prefix, lowered < after_prefix(prefix))
-    return clause
-
-
 def search_query(viewer, query, limit=20):
-    """The SELECT behind `search_people`, or None for an empty query.
-
-    lower(column) LIKE 'prefix%' is what the ix_users_*_prefix indexes (text_pattern_ops) serve on PostgreSQL.
-    """
+    """The SELECT behind `search_people`, or None for an empty query."""
     query = (query or "").strip().lstrip("@").lower()[:50]
     if not query:
         return None
-    matches = or_(*(_starts_with(column, query) for column in (User.username, User.first_name, User.last_name)))
+    matches = or_(*(starts_with(column, query) for column in (User.username, User.first_name, User.last_name)))
     return (
         select(User)
         .where(matches, User.email_verified_at.is_not(None), visible_to(viewer.id, User.id))

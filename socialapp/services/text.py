@@ -4,6 +4,10 @@ shows them as links).
 
 import re
 
+from sqlalchemy import and_, func
+
+from socialapp.extensions import db
+
 MAX_TAG_LENGTH = 50
 MAX_TAGS_PER_POST = 30
 # A tag or mention starts the text or follows a character that cannot be part of a word, so
@@ -53,3 +57,20 @@ def after_prefix(prefix):
     if 0xD800 <= code <= 0xDFFF:
         code = 0xE000
     return prefix[:-1] + chr(code) if code <= 0x10FFFF else None
+
+
+def _escape_like(text):
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def starts_with(column, prefix):
+    """A WHERE clause: lower(`column`) starts with `prefix` (lower-case), LIKE's wildcards taken literally.
+
+    lower(column) LIKE 'prefix%' is what the ix_users_*_prefix indexes (text_pattern_ops) serve on PostgreSQL.
+    """
+    lowered = func.lower(column)
+    clause = lowered.like(_escape_like(prefix) + "%", escape="\\")
+    if db.session.get_bind().dialect.name == "sqlite" and after_prefix(prefix):
+        # SQLite's LIKE cannot use an index on lower(column); the same prefix as a range of strings can.
+        clause = and_(clause, lowered >= prefix, lowered < after_prefix(prefix))
+    return clause
