@@ -224,3 +224,33 @@ def test_the_characters_left_are_counted_and_read_out_near_the_end(open_page, li
     page.get_by_label("New post").fill("x" * 5000)
     expect(count).to_have_text("0 characters left")
     expect(live).to_have_text("0 characters left")
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_pictures_the_composer_and_the_viewer_have_no_serious_accessibility_violations(
+    new_context, live_server, tmp_path, theme
+):
+    from tests.browser.test_accessibility_browser import AXE, FAILING, RUN_AXE
+
+    live_server.make_user("ada")
+    post_as(live_server, "ada", "Four", [(1200, 900), (900, 1200), (3000, 1000), (800, 800)], ["One", "", "Three"])
+    post_as(live_server, "ada", "One", [(900, 1200)])
+    found = []
+    for screen in (PHONE, DESKTOP):
+        context = new_context(bypass_csp=True, **screen)
+        host = live_server.url.split("//")[1].split(":")[0]
+        context.add_cookies([{"name": "theme", "value": theme, "domain": host, "path": "/"}])
+        page = context.new_page()
+        log_in(page, live_server, "ada")
+        picture = tmp_path / "p.png"
+        picture.write_bytes(picture_bytes(size=(600, 400)))
+        page.get_by_label("Pictures").set_input_files([str(picture), str(picture)])
+        page.get_by_label("New post").fill("x" * 4990)
+        page.add_script_tag(path=str(AXE))
+        found += page.evaluate(RUN_AXE)
+        page.get_by_role("link", name="One").click()
+        expect(page.get_by_role("dialog")).to_be_visible()
+        found += page.evaluate(RUN_AXE)
+        context.close()
+    serious = [v for v in found if v["impact"] in FAILING]
+    assert not serious, serious

@@ -97,7 +97,11 @@ document.addEventListener("input", (event) => {
 
 function setUp(root) {
   for (const field of root.querySelectorAll("textarea[data-count]")) showCount(field);
-  for (const input of root.querySelectorAll("input[data-picture-input]")) if (input.files.length) showChosen(input);
+  // The slots show once pictures are chosen, unless descriptions came back in them (a form sent back).
+  for (const input of root.querySelectorAll("input[data-picture-input]")) {
+    const { slots } = slotsOf(input);
+    if (input.files.length || !slots.some((slot) => slot.querySelector("textarea").value)) showChosen(input);
+  }
 }
 document.addEventListener("DOMContentLoaded", () => setUp(document));
 document.addEventListener("htmx:after:process", (event) => setUp(event.target.parentElement || document));
