@@ -4,8 +4,8 @@ The grid (static/css/app.css, "Pictures") is at most GRID_MAX px wide. One pictu
 own ratio, no taller than SINGLE_MAX_HEIGHT. Two to four share a 16:9 box, as Mastodon lays them out: two
 side by side, three as one tall on the left and two stacked on the right, four as 2x2; each fills its
 cell (object-fit: cover), so a picture wider than its cell is drawn wider than the cell and cropped. The
-`sizes` below say how wide each picture is drawn, so the browser fetches the smallest file that is sharp
-at the screen's pixel ratio.
+`sizes` below say how wide each picture is drawn (at most the grid's width), so the browser fetches the
+smallest file that is sharp at the screen's pixel ratio.
 """
 
 from dataclasses import dataclass
@@ -52,9 +52,11 @@ def _sizes_single(ratio):
 
 
 def _sizes_cell(cell, ratio):
-    """A picture covering a cell is drawn as wide as the cell, or wider when it is wider than the cell."""
+    """A picture covering a cell is drawn as wide as the cell, or wider when it is wider than the cell; it
+    asks for no more than a whole-width picture would (a panorama in the tall cell, drawn 1.69 times the
+    grid's width, would otherwise fetch 2048 px on a phone to show a third of it)."""
     cell_w, cell_h = cell
-    factor = round(max(cell_w, cell_h * ratio), 3)
+    factor = round(min(1.0, max(cell_w, cell_h * ratio)), 3)
     parts = []
     for condition, width in GRID_WIDTHS:
         value = f"{round(GRID_MAX * factor)}px" if width is None else f"calc({factor} * ({width}))"
