@@ -255,3 +255,20 @@ def test_pictures_the_composer_and_the_viewer_have_no_serious_accessibility_viol
         context.close()
     serious = [v for v in found if v["impact"] in FAILING]
     assert not serious, serious
+
+
+def test_without_javascript_a_refused_post_comes_back_with_its_text_and_descriptions(open_page, live_server, tmp_path):
+    live_server.make_user("ada")
+    page = open_page("ada", java_script_enabled=False, **DESKTOP)
+    log_in(page, live_server, "ada")
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"not a picture")
+    page.get_by_label("New post").fill("Typed without scripts")
+    page.get_by_label("Pictures").set_input_files(str(bad))
+    page.get_by_text("Describe the pictures for people who cannot see them").click()
+    page.get_by_label("Description for people who cannot see picture 1").fill("A described picture")
+    page.get_by_role("button", name="Post", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("not a picture we can read")
+    expect(page.get_by_label("New post")).to_have_value("Typed without scripts")
+    expect(page.get_by_label("Description for people who cannot see picture 1")).to_have_value("A described picture")
+    expect(page.get_by_text("Please choose your pictures again")).to_be_visible()
