@@ -69,11 +69,10 @@ def shown_pictures(owner_id, images):
     count = len(images)
     shown = []
     for number, image in enumerate(images, start=1):
-        files = pictures.stored_files(image)
-        urls = [
-            (url_for("profiles.media", owner_id=owner_id, key=image.key, variant=v, extension=e), w)
-            for v, e, w in files
-        ]
+        # One url_for a picture (a feed page may show 80 pictures of 7 files each): its files differ only
+        # in the last part of the address.
+        folder = url_for("profiles.media", owner_id=owner_id, key=image.key, variant="x").rpartition("/")[0]
+        urls = [(f"{folder}/{v}.{e}", w) for v, e, w in pictures.stored_files(image)]
         variant, extension = pictures.full_file(image)
         sized = bool(image.width and image.height)
         width, height = (image.width, image.height) if sized else (400, 400)
@@ -87,7 +86,7 @@ def shown_pictures(owner_id, images):
                 sizes=sizes if sized else None,
                 width=width,
                 height=height,
-                full=url_for("profiles.media", owner_id=owner_id, key=image.key, variant=variant, extension=extension),
+                full=f"{folder}/{variant}.{extension}",
                 alt=image.alt_text or f"Picture {number} of {count}, not described",
                 described=bool(image.alt_text),
             )
