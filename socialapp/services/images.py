@@ -43,7 +43,7 @@ JPEG_QUALITY = 85
 WEBP_QUALITY = 80
 # File extension -> (Pillow format, media type) of what is stored.
 EXTENSIONS = {"jpg": ("JPEG", "image/jpeg"), "webp": ("WEBP", "image/webp")}
-# Post pictures are WebP (a third smaller than JPEG at the same quality) when this Pillow writes it. It is
+# Post pictures are WebP (smaller than JPEG for the same look) when this Pillow writes it. It is
 # decided once for the deployment: pages name the files with this extension.
 SIZED_EXTENSION = "webp" if features.check("webp") else "jpg"
 UNREADABLE = "That file is not a picture we can read."
