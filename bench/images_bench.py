@@ -4,7 +4,7 @@
 
 Makes the largest picture the app accepts of every kind an attacker would choose (4:3, one colour, so
 the files are small), then, for each kind in a fresh process, stores --uploads of them at once from as
-many threads, as a gthread worker would, with a post's variants. A fresh process per kind makes the
+many threads, as a gthread worker would, as a post stores them (every width up to 2048 px). A fresh process per kind makes the
 peak its own: the figure is the process's peak resident memory (VmHWM) less what it held before the
 uploads (the app, Pillow, the files). --slots sets IMAGE_DECODE_SLOTS (pictures a process decodes at
 once; the app's setting by default); --pixels makes every picture that size instead of the largest
@@ -75,7 +75,11 @@ def make_files(folder, pixels):
 def run_one(path, uploads, slots):
     """In this process: store `uploads` copies of the picture at once; print the result as JSON."""
     from socialapp import create_app
-    from socialapp.services import images, posts
+    from socialapp.services import images, pictures
+
+    def store_post_picture(data):
+        """As a post stores a picture: every width up to MAX_SIDE."""
+        return images.store_widths(data, 1, pictures.WIDTHS, pictures.MAX_SIDE)
 
     with tempfile.TemporaryDirectory() as media:
         # Waiting is what the other uploads do here: none may give up before its turn comes.
@@ -91,14 +95,14 @@ def run_one(path, uploads, slots):
         with open(path, "rb") as file:
             data = file.read()
         with app.app_context():
-            images.store_image(io.BytesIO(picture_bytes_small()), 1, posts.IMAGE_VARIANTS)  # warm Pillow up
+            store_post_picture(io.BytesIO(picture_bytes_small()))  # warm Pillow up
         before = vm("VmRSS")
         errors = []
 
         def upload():
             with app.app_context():
                 try:
-                    images.store_image(io.BytesIO(data), 1, posts.IMAGE_VARIANTS)
+                    store_post_picture(io.BytesIO(data))
                 except images.ImageError as error:
                     errors.append(error.message)
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from socialapp.models import Like, Post, PostHashtag, PostImage
-from socialapp.services import images, posts, social
+from socialapp.services import images, pictures, posts, social
 from tests.support.htmx import HTMX
 from tests.support.pages import reads
 from tests.support.pictures import picture_bytes, upload
@@ -15,6 +15,11 @@ from tests.support.pictures import picture_bytes, upload
 
 def write(user, body="hello", uploads=()):
     return posts.create_post(user, body, uploads)
+
+
+def picture_paths(owner_id, picture):
+    """Every file stored for a PostImage."""
+    return [images.image_path(owner_id, picture.key, v, e) for v, e, _ in pictures.stored_files(picture)]
 
 
 def test_post_is_published_and_shown_on_home_profile_and_its_page(client, login, alice):
@@ -55,22 +60,32 @@ def test_post_with_pictures_stores_each_variant(client, login, alice):
     login(alice)
     data = {"body": "", "images": [upload(picture_bytes()), upload(picture_bytes("JPEG"), "b.jpg")]}
     assert client.post("/posts", data=data, content_type="multipart/form-data").status_code == 302
-    keys = [image.key for image in PostImage.query.order_by(PostImage.position)]
-    assert len(keys) == 2
-    for key in keys:
-        for variant in posts.IMAGE_VARIANTS:
-            assert os.path.isfile(images.image_path(alice.id, key, variant))
+    stored = PostImage.query.order_by(PostImage.position).all()
+    assert len(stored) == 2
+    for picture in stored:
+        assert (picture.width, picture.height) == (300, 200)
+        assert all(os.path.isfile(path) for path in picture_paths(alice.id, picture))
     html = client.get("/").get_data(as_text=True)
-    assert f"/media/{alice.id}/{keys[0]}/thumb.jpg" in html
+    ext = images.SIZED_EXTENSION
+    assert f"/media/{alice.id}/{stored[0].key}/w300.{ext} 300w" in html
+    assert 'width="300" height="200"' in html
 
 
 def test_bad_picture_is_refused_keeping_the_text_and_storing_nothing(client, login, alice, app):
     login(alice)
-    data = {"body": "my holiday", "images": [upload(picture_bytes()), upload(b"not an image", "x.png")]}
-    response = client.post("/posts", data=data, content_type="multipart/form-data", headers=HTMX)
+
+    def data():
+        return {"body": "my holiday", "images": [upload(picture_bytes()), upload(b"not an image", "x.png")]}
+
+    response = client.post("/posts", data=data(), content_type="multipart/form-data", headers=HTMX)
     assert response.status_code == 422
+    # htmx replaces only the message: the form stays in the page with its text and its files.
+    assert response.headers["HX-Retarget"] == "#post-form-error"
+    assert images.UNREADABLE in response.get_data(as_text=True)
+    response = client.post("/posts", data=data(), content_type="multipart/form-data")
     html = response.get_data(as_text=True)
-    assert "my holiday" in html and images.UNREADABLE in html
+    assert response.status_code == 422 and "my holiday</textarea>" in html and images.UNREADABLE in html
+    assert "choose your pictures again" in html
     assert Post.query.count() == 0
     folder = os.path.join(app.config["MEDIA_ROOT"], "u", str(alice.id), "img")
     assert not os.path.isdir(folder) or os.listdir(folder) == []
@@ -117,11 +132,12 @@ def test_editing_takes_pictures_away_and_adds_others(client, login, alice, app):
     }
     response = client.post(f"/p/{post.id}/edit", data=data, content_type="multipart/form-data", headers=HTMX)
     assert response.status_code == 200 and "edited" in response.get_data(as_text=True)
-    pictures = posts.pictures_of(post.id)
-    assert [p.key for p in pictures][0] == second_key and len(pictures) == 2
-    assert [p.position for p in pictures] == [0, 1]
-    assert not os.path.exists(images.image_path(alice.id, first_key, "thumb"))
-    assert os.path.isfile(images.image_path(alice.id, pictures[1].key, "thumb"))
+    now = posts.pictures_of(post.id)
+    assert [p.key for p in now][0] == second_key and len(now) == 2
+    assert [p.position for p in now] == [0, 1]
+    folder = os.path.join(images.user_media_dir(alice.id), "img")
+    assert not [name for name in os.listdir(folder) if name.startswith(first_key)]
+    assert all(os.path.isfile(path) for path in picture_paths(alice.id, now[1]))
 
 
 def test_editing_pictures_alone_marks_the_post_edited_and_may_empty_the_text(login, client, alice):
@@ -136,9 +152,18 @@ def test_an_edit_past_four_pictures_or_left_empty_is_refused_keeping_what_was_ch
     post = write(alice, "", picture_files(3))
     first = posts.pictures_of(post.id)[0]
     login(alice)
-    data = {"body": "typed", "remove_picture": [str(first.id)], "images": [upload(picture_bytes()) for _ in range(3)]}
-    response = client.post(f"/p/{post.id}/edit", data=data, content_type="multipart/form-data", headers=HTMX)
-    assert response.status_code == 422
+
+    def data():
+        return {
+            "body": "typed",
+            "remove_picture": [str(first.id)],
+            "images": [upload(picture_bytes()) for _ in range(3)],
+        }
+
+    response = client.post(f"/p/{post.id}/edit", data=data(), content_type="multipart/form-data", headers=HTMX)
+    assert response.status_code == 422 and response.headers["HX-Retarget"] == f"#post-{post.id}-error"
+    assert "at most 4 pictures" in response.get_data(as_text=True)
+    response = client.post(f"/p/{post.id}/edit", data=data(), content_type="multipart/form-data")
     html = response.get_data(as_text=True)
     assert "at most 4 pictures" in html and "typed</textarea>" in html
     assert f'value="{first.id}" checked' in html
@@ -166,7 +191,8 @@ def test_a_bad_picture_on_edit_changes_nothing(client, login, alice, app):
     assert response.status_code == 422 and images.UNREADABLE in response.get_data(as_text=True)
     assert Post.query.one().body == "hello" and len(posts.pictures_of(post.id)) == 1
     folder = os.path.join(app.config["MEDIA_ROOT"], "u", str(alice.id), "img")
-    assert len(os.listdir(folder)) == len(posts.IMAGE_VARIANTS)  # the one picture's files, nothing new
+    kept = posts.pictures_of(post.id)[0]
+    assert len(os.listdir(folder)) == len(picture_paths(alice.id, kept))  # the one picture's files, nothing new
 
 
 def test_only_the_author_can_edit_or_delete_a_post(client, login, alice, bob):
@@ -182,14 +208,14 @@ def test_deleting_a_post_removes_its_pictures_likes_comments_and_tags(client, lo
     from socialapp.services import comments
 
     post = write(alice, "bye #gone", [FileStorage(upload(picture_bytes())[0], "a.png")])
-    key = PostImage.query.one().key
+    paths = picture_paths(alice.id, PostImage.query.one())
     posts.like(bob, post.id)
     comments.add_comment(bob, post.id, "nice")
     login(alice)
     response = client.post(f"/p/{post.id}/delete", headers=HTMX)
     assert "Post deleted." in response.get_data(as_text=True)
     assert Post.query.count() == 0 and Like.query.count() == 0 and PostHashtag.query.count() == 0
-    assert not os.path.exists(images.image_path(alice.id, key, "large"))
+    assert paths and not any(os.path.exists(path) for path in paths)
 
 
 def test_unknown_post_is_404_everywhere(client, login, alice):

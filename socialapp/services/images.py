@@ -1,8 +1,9 @@
-"""Uploaded pictures: checked with Pillow, stripped of metadata, resized, stored as JPEG.
+"""Uploaded pictures: checked with Pillow, stripped of metadata, resized, stored as JPEG or WebP.
 
 Every upload is decoded and re-encoded, so nothing the uploader put in the file (EXIF with GPS
-positions, comments, scripts disguised as images) survives. Profiles and posts both store their
-pictures through `store_image`.
+positions, comments, scripts disguised as images) survives. Profile pictures are stored through
+`store_image` (named variants, JPEG); post pictures through `store_widths` (one file for each width a
+page may show, in WebP where Pillow can write it, never larger than the original).
 
 Decoding is what costs memory (up to 4 bytes a pixel, and a copy when a picture with transparency is
 flattened), so it is bounded three ways: a pixel limit read from the header before any pixel is
@@ -22,7 +23,7 @@ import threading
 import warnings
 
 from flask import current_app
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, features
 
 from socialapp.services.accounts import user_media_dir
 
@@ -37,8 +38,14 @@ REDUCIBLE_MODES = {"L", "LA", "RGB", "RGBA", "CMYK", "YCbCr", "I", "F"}
 # decoded at a fraction of its size), palette PNG and GIF become colours before they shrink.
 DECODE_BYTES_PER_PIXEL = {"JPEG": 8, "MPO": 8, "PNG": 12, "GIF": 10, "WEBP": 17}
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-VARIANT_RE = re.compile(r"^[a-z]{1,16}$")
+VARIANT_RE = re.compile(r"^[a-z][a-z0-9]{0,15}$")
 JPEG_QUALITY = 85
+WEBP_QUALITY = 80
+# File extension -> (Pillow format, media type) of what is stored.
+EXTENSIONS = {"jpg": ("JPEG", "image/jpeg"), "webp": ("WEBP", "image/webp")}
+# Post pictures are WebP (smaller than JPEG for the same look) when this Pillow writes it. It is
+# decided once for the deployment: pages name the files with this extension.
+SIZED_EXTENSION = "webp" if features.check("webp") else "jpg"
 UNREADABLE = "That file is not a picture we can read."
 WRONG_FORMAT = "Pictures must be JPEG, PNG, GIF or WebP."
 BUSY = "Many pictures are being uploaded right now. Please try again in a moment."
@@ -176,11 +183,14 @@ def _decoding_slot():
         slots.release()
 
 
-def _save(image, path):
+def _save(image, path, extension="jpg"):
     # A fresh image has an empty `info`, so no EXIF, ICC profile or comment can ride along.
     clean = Image.new("RGB", image.size)
     clean.paste(image)
-    clean.save(path, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    if EXTENSIONS[extension][0] == "WEBP":
+        clean.save(path, "WEBP", quality=WEBP_QUALITY, method=4)
+    else:
+        clean.save(path, "JPEG", quality=JPEG_QUALITY, optimize=True)
 
 
 def store_image(upload, owner_id, variants):
@@ -209,16 +219,48 @@ def store_image(upload, owner_id, variants):
     return key
 
 
+def sized_widths(width, widths):
+    """The widths a picture stored `width` pixels wide has files for: each of `widths` below its own
+    width, then its own (so a picture is never enlarged)."""
+    return [w for w in sorted(widths) if w < width] + [width]
+
+
+def store_widths(upload, owner_id, widths, max_side):
+    """Check an upload and store it upright, whole, within `max_side` pixels either way, at each of
+    `widths` smaller than that and at that size; return (key, width, height) of the largest file.
+
+    Files are named `<key>-w<width>.<SIZED_EXTENSION>`. Raises ImageError as store_image does.
+    """
+    key = secrets.token_urlsafe(18)
+    folder = os.path.join(user_media_dir(owner_id), "img")
+    with _decoding_slot():
+        image = _open_checked(_read_limited(upload), {"full": (max_side, max_side, False)})
+        ImageOps.exif_transpose(image, in_place=True)
+        full = _variant(_to_rgb(image), max_side, max_side, False)
+        del image
+        os.makedirs(folder, exist_ok=True)
+        try:
+            for width in sized_widths(full.width, widths):
+                height = max(1, round(full.height * width / full.width))
+                sized = full if width == full.width else full.resize((width, height), Image.Resampling.LANCZOS)
+                path = os.path.join(folder, f"{key}-w{width}.{SIZED_EXTENSION}")
+                _save(sized, path, SIZED_EXTENSION)
+        except BaseException:
+            delete_image(owner_id, key)
+            raise
+    return key, full.width, full.height
+
+
 def is_valid_reference(key, variant):
     """True when `key` and `variant` have the shape store_image gives them (so no path tricks)."""
     return bool(KEY_RE.match(key or "")) and bool(VARIANT_RE.match(variant or ""))
 
 
-def image_path(owner_id, key, variant):
+def image_path(owner_id, key, variant, extension="jpg"):
     """The absolute path of a stored variant; ValueError for a malformed reference."""
-    if not is_valid_reference(key, variant):
+    if not is_valid_reference(key, variant) or extension not in EXTENSIONS:
         raise ValueError("bad image reference")
-    return os.path.join(os.path.abspath(user_media_dir(int(owner_id))), "img", f"{key}-{variant}.jpg")
+    return os.path.join(os.path.abspath(user_media_dir(int(owner_id))), "img", f"{key}-{variant}.{extension}")
 
 
 def accel_redirect(path):
@@ -242,7 +284,8 @@ def delete_image(owner_id, key):
         return
     for name in names:
         # Variant names hold no "-", so only this key's own files match.
-        stem, _, variant = name.removesuffix(".jpg").rpartition("-")
-        if stem == key and name.endswith(".jpg") and VARIANT_RE.match(variant):
+        base, _, extension = name.rpartition(".")
+        stem, _, variant = base.rpartition("-")
+        if stem == key and extension in EXTENSIONS and VARIANT_RE.match(variant):
             with contextlib.suppress(FileNotFoundError):
                 os.remove(os.path.join(folder, name))

@@ -10,14 +10,13 @@ from socialapp.extensions import db
 from socialapp.inputs import to_id
 from socialapp.models import Comment, Follow, Like, Post, PostHashtag, PostImage, User
 from socialapp.models.base import utcnow
-from socialapp.services import images, notifications, paging, text
+from socialapp.services import images, notifications, paging, pictures, text
 from socialapp.services.errors import Forbidden, InvalidInput, NotFound
 from socialapp.services.visibility import is_blocked_between, visible_to
 from socialapp.signals import account_deleting
 
 MAX_LENGTH = 5000
 MAX_IMAGES = 4
-IMAGE_VARIANTS = {"large": (1600, 1600, False), "thumb": (400, 400, True)}
 LIKERS_PAGE_SIZE = 30
 EMPTY = "Write something, or add a picture."
 TOO_LONG = "Posts can be at most {limit:,} characters (this one has {length:,})."
@@ -41,18 +40,16 @@ def own_post(user, post_id):
 
 
 def _store_images(author_id, uploads):
-    uploads = [upload for upload in uploads if upload and getattr(upload, "filename", "")]
     if len(uploads) > MAX_IMAGES:
         raise InvalidInput(f"A post can have at most {MAX_IMAGES} pictures.")
-    keys = []
-    try:
-        for upload in uploads:
-            keys.append(images.store_image(upload, author_id, IMAGE_VARIANTS))
-    except images.ImageError as error:
-        for key in keys:
-            images.delete_image(author_id, key)
-        raise InvalidInput(error.message) from None
-    return keys
+    return pictures.store_pictures(author_id, uploads)
+
+
+def _add_pictures(post_id, stored, alt_texts, start=0):
+    for position, ((key, width, height), alt_text) in enumerate(zip(stored, alt_texts, strict=True), start=start):
+        db.session.add(
+            PostImage(post_id=post_id, key=key, position=position, alt_text=alt_text, width=width, height=height)
+        )
 
 
 @contextmanager
@@ -87,32 +84,53 @@ def notify_mentions(author_id, body, subject_type, subject_id, skip=()):
             notifications.notify(user_id, author_id, "mention", subject_type, subject_id)
 
 
-def _checked_body(body, pictures):
-    """`body` as kept, for a post that would have `pictures` pictures; InvalidInput telling what is wrong
-    with the text and with the number of pictures together, so one submit shows both."""
+def _checked(body, count, new_alt_texts=(), kept_alt_texts=()):
+    """(body, descriptions of the new pictures, {id: description} of kept ones) as stored, for a post that
+    would have `count` pictures, the new ones last; `kept_alt_texts` is [(PostImage, number, text)]. InvalidInput
+    tells everything wrong with the text, the number of pictures and their descriptions at once."""
     problems = []
-    try:
-        body = text.clean_text(body, MAX_LENGTH, InvalidInput, EMPTY, TOO_LONG, allow_empty=pictures > 0)
-    except InvalidInput as error:
-        problems.append(error.message)
-    if pictures > MAX_IMAGES:
-        problems.append(f"A post can have at most {MAX_IMAGES} pictures; it would have {pictures}.")
+
+    def check(clean, *args):
+        try:
+            return clean(*args)
+        except InvalidInput as error:
+            problems.append(error.message)
+
+    body = check(text.clean_text, body, MAX_LENGTH, InvalidInput, EMPTY, TOO_LONG, count > 0)
+    kept = {image.id: check(pictures.clean_alt_text, value, number) for image, number, value in kept_alt_texts}
+    first = count - len(new_alt_texts) + 1
+    new = check(pictures.clean_alt_texts, new_alt_texts, len(new_alt_texts), first)
+    if count > MAX_IMAGES:
+        problems.append(f"A post can have at most {MAX_IMAGES} pictures; it would have {count}.")
     if problems:
         raise InvalidInput(" ".join(problems))
-    return body
+    return body, new, kept
 
 
-def create_post(author, body, uploads=()):
-    """Publish a post by `author` with up to MAX_IMAGES pictures. InvalidInput when refused; nothing is kept then."""
-    uploads = [upload for upload in uploads or () if getattr(upload, "filename", "")]
-    body = _checked_body(body, len(uploads))
-    keys = _store_images(author.id, uploads)
+def _chosen(uploads, alt_texts):
+    """The uploads that hold a file, each with its description: the n-th description field of the form
+    goes with the n-th file sent (a file input sends one empty part when nothing is chosen)."""
+    alt_texts = list(alt_texts or ())
+    pairs = [
+        (upload, alt_texts[i] if i < len(alt_texts) else "")
+        for i, upload in enumerate(uploads or ())
+        if getattr(upload, "filename", "")
+    ]
+    return [upload for upload, _ in pairs], [alt for _, alt in pairs]
+
+
+def create_post(author, body, uploads=(), alt_texts=()):
+    """Publish a post by `author` with up to MAX_IMAGES pictures, the n-th described by `alt_texts[n]`.
+    InvalidInput when refused; nothing is kept then."""
+    uploads, alt_texts = _chosen(uploads, alt_texts)
+    body, alt_texts, _ = _checked(body, len(uploads), alt_texts)
+    stored = _store_images(author.id, uploads)
+    keys = [key for key, _, _ in stored]
     with _files_kept_on_commit(author.id, keys):
         post = Post(author_id=author.id, body=body)
         db.session.add(post)
         db.session.flush()
-        for position, key in enumerate(keys):
-            db.session.add(PostImage(post_id=post.id, key=key, position=position))
+        _add_pictures(post.id, stored, alt_texts)
         _set_hashtags(post, body)
         notify_mentions(author.id, body, "post", post.id)
         announce_to_followers(post)
@@ -132,30 +150,37 @@ def pictures_of(post_id):
     return list(db.session.scalars(select(PostImage).where(PostImage.post_id == post_id).order_by(PostImage.position)))
 
 
-def edit_post(user, post_id, body, remove_image_ids=(), uploads=()):
-    """Change the user's own post: its text, pictures taken away (by PostImage id) and pictures added, at
-    most MAX_IMAGES in all. It is then shown as edited. A ServiceError when refused; nothing changes then."""
+def edit_post(user, post_id, body, remove_image_ids=(), uploads=(), alt_texts=None, new_alt_texts=()):
+    """Change the user's own post: its text, pictures taken away (by PostImage id), the descriptions of
+    its pictures (`alt_texts`: {PostImage id: text}; those left out stay) and pictures added with theirs,
+    at most MAX_IMAGES in all. It is then shown as edited. A ServiceError when refused; nothing changes then."""
     post = own_post(user, post_id)
     current = pictures_of(post.id)
     remove_ids = {to_id(i) for i in remove_image_ids} - {None}
     removed = [image for image in current if image.id in remove_ids]
     kept = [image for image in current if image.id not in remove_ids]
-    uploads = [upload for upload in uploads or () if getattr(upload, "filename", "")]
-    body = _checked_body(body, len(kept) + len(uploads))
-    keys = _store_images(user.id, uploads)
+    uploads, new_alt_texts = _chosen(uploads, new_alt_texts)
+    described = {to_id(i): value for i, value in (alt_texts or {}).items()}
+    kept_alt_texts = [(image, n, described[image.id]) for n, image in enumerate(kept, 1) if image.id in described]
+    body, new_alt_texts, described = _checked(body, len(kept) + len(uploads), new_alt_texts, kept_alt_texts)
+    stored = _store_images(user.id, uploads)
+    keys = [key for key, _, _ in stored]
     removed_keys = [image.key for image in removed]
     with _files_kept_on_commit(user.id, keys):
         for image in removed:
             db.session.delete(image)
+        redescribed = False
         for position, image in enumerate(kept):
             image.position = position
-        for position, key in enumerate(keys, start=len(kept)):
-            db.session.add(PostImage(post_id=post.id, key=key, position=position))
+            if image.id in described and described[image.id] != image.alt_text:
+                image.alt_text = described[image.id]
+                redescribed = True
+        _add_pictures(post.id, stored, new_alt_texts, start=len(kept))
         text_changed = body != post.body
         if text_changed:
             post.body = body
             _set_hashtags(post, body, replace=True)
-        if text_changed or removed or keys:
+        if text_changed or removed or keys or redescribed:
             post.edited_at = utcnow()
         db.session.commit()
     for key in removed_keys:

@@ -7,6 +7,7 @@ from socialapp.blueprints.posts.links import CardLinks
 from socialapp.extensions import per_account
 from socialapp.services import feed, posts, social
 from socialapp.services.errors import InvalidInput
+from socialapp.services.pictures import MAX_ALT_LENGTH
 from socialapp.services.visibility import visible_user_named
 from socialapp.web import is_htmx, safe_next
 
@@ -15,7 +16,12 @@ bp = Blueprint("posts", __name__)
 
 @bp.app_context_processor
 def post_helpers():
-    return {"post_max_length": posts.MAX_LENGTH, "top_cursor": feed.top_cursor, "card_links": CardLinks()}
+    return {
+        "post_max_length": posts.MAX_LENGTH,
+        "alt_max_length": MAX_ALT_LENGTH,
+        "top_cursor": feed.top_cursor,
+        "card_links": CardLinks(),
+    }
 
 
 def page_context(page, endpoint, older_endpoint=None, **values):
@@ -55,16 +61,26 @@ def new_posts():
     return render_template("posts/_new_posts.html", announced=feed.has_newer(current_user, since), since=since)
 
 
+def refused(error, template, form_id, **context):
+    """A refused post form (422). htmx keeps the form as it is, with the chosen files, and only its message
+    is replaced; without JavaScript the form comes back with what was typed (the files must be chosen
+    again: a browser cannot refill a file input)."""
+    if is_htmx():
+        html = render_template("posts/_form_error.html", error_id=f"{form_id}-error", error=error.message)
+        return html, 422, {"HX-Retarget": f"#{form_id}-error", "HX-Reswap": "outerHTML"}
+    files_lost = any(upload.filename for upload in request.files.getlist("images"))
+    return render_template(template, error=error.message, files_lost=files_lost, **context), 422
+
+
 @bp.post("/posts")
 @login_required
 @per_account("POST_RATE_LIMIT")
 def create():
-    body = request.form.get("body", "")
+    body, alt_texts = request.form.get("body", ""), request.form.getlist("alt_text")
     try:
-        post = posts.create_post(current_user, body, request.files.getlist("images"))
+        post = posts.create_post(current_user, body, request.files.getlist("images"), alt_texts)
     except InvalidInput as error:
-        template = "posts/_post_form.html" if is_htmx() else "posts/new.html"
-        return render_template(template, body=body, error=error.message), 422
+        return refused(error, "posts/new.html", "post-form", body=body, alt_texts=alt_texts)
     if is_htmx():
         item = feed.post_view(current_user.id, post)
         return render_template("posts/_post_created.html", item=item)
@@ -92,14 +108,18 @@ def edit(post_id):
     template = "posts/_post_edit_form.html" if is_htmx() else "posts/edit.html"
     pictures = posts.pictures_of(post.id)
     if request.method == "GET":
-        return render_template(template, post=post, body=post.body, pictures=pictures, removing=())
-    body = request.form.get("body", "")
-    removing = request.form.getlist("remove_picture")
+        described = {str(picture.id): picture.alt_text for picture in pictures}
+        return render_template(template, post=post, body=post.body, pictures=pictures, removing=(), described=described)
+    form = request.form
+    body, removing, new_alt_texts = form.get("body", ""), form.getlist("remove_picture"), form.getlist("alt_text")
+    described = {str(p.id): form[f"alt_text_{p.id}"] for p in pictures if f"alt_text_{p.id}" in form}
     try:
-        posts.edit_post(current_user, post_id, body, removing, request.files.getlist("images"))
+        posts.edit_post(
+            current_user, post_id, body, removing, request.files.getlist("images"), described, new_alt_texts
+        )
     except InvalidInput as error:
-        context = {"post": post, "body": body, "pictures": pictures, "removing": removing, "error": error.message}
-        return render_template(template, **context), 422
+        context = {"post": post, "body": body, "pictures": pictures, "removing": removing, "described": described}
+        return refused(error, "posts/edit.html", f"post-{post.id}", alt_texts=new_alt_texts, **context)
     if is_htmx():
         return render_template("posts/_post.html", item=feed.post_view(current_user.id, post))
     return redirect(url_for("posts.show", post_id=post_id))

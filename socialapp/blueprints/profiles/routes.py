@@ -109,20 +109,22 @@ def remove_picture():
     return redirect(url_for("profiles.edit"))
 
 
-@bp.get("/media/<int:owner_id>/<key>/<variant>.jpg")
+@bp.get("/media/<int:owner_id>/<key>/<variant>.jpg", defaults={"extension": "jpg"})
+@bp.get("/media/<int:owner_id>/<key>/<variant>.<any(webp):extension>")
 @login_required
-def media(owner_id, key, variant):
+def media(owner_id, key, variant, extension):
     """A stored picture, for anyone logged in who is not in a block with its owner."""
     if not images.is_valid_reference(key, variant) or is_blocked_between(current_user.id, owner_id):
         abort(404)
-    path = images.image_path(owner_id, key, variant)
+    path = images.image_path(owner_id, key, variant, extension)
     if not os.path.isfile(path):
         abort(404)
+    mimetype = images.EXTENSIONS[extension][1]
     if accel := images.accel_redirect(path):  # nginx sends the file (docs/deploy.md, "Media")
-        response = current_app.response_class(mimetype="image/jpeg", headers={"X-Accel-Redirect": accel})
+        response = current_app.response_class(mimetype=mimetype, headers={"X-Accel-Redirect": accel})
         response.cache_control.max_age = MEDIA_MAX_AGE
     else:
-        response = send_file(path, mimetype="image/jpeg", max_age=MEDIA_MAX_AGE)
+        response = send_file(path, mimetype=mimetype, max_age=MEDIA_MAX_AGE)
     # Only the viewer's own browser may keep it: who may see a picture depends on blocks.
     response.cache_control.public = False
     response.cache_control.private = True
