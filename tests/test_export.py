@@ -13,6 +13,7 @@ from socialapp.extensions import db
 from socialapp.models import PostImage, User
 from socialapp.models.base import utcnow
 from socialapp.services import chat, comments, export, posts, profiles, social
+from socialapp.services.images import SIZED_EXTENSION
 from tests.support.limits import rate_limited
 from tests.support.pictures import picture_bytes
 
@@ -82,7 +83,7 @@ def test_the_export_holds_each_kind_of_data_of_its_owner(client, login, network)
     assert int(response.headers["Content-Length"]) == len(response.get_data())
     assert archive.testzip() is None
     names = set(archive.namelist())
-    assert names == FILES | {"pictures/avatar.jpg", f"pictures/posts/{own.id}-1.jpg"}
+    assert names == FILES | {"pictures/avatar.jpg", f"pictures/posts/{own.id}-1.{SIZED_EXTENSION}"}
 
     readme = archive.read("README.txt").decode()
     for name in FILES - {"README.txt"}:
@@ -99,7 +100,7 @@ def test_the_export_holds_each_kind_of_data_of_its_owner(client, login, network)
     assert [post["text"] for post in written] == ["My first engine #math", "Just words"]
     assert written[0]["id"] == own.id and written[0]["likes"] == 1 and written[0]["comments"] == 1
     (shown,) = written[0]["pictures"]
-    assert shown["file"] == f"pictures/posts/{own.id}-1.jpg" and shown["alt_text"] == "A brass engine"
+    assert shown["file"] == f"pictures/posts/{own.id}-1.{SIZED_EXTENSION}" and shown["alt_text"] == "A brass engine"
     assert written[1]["pictures"] == []
 
     (comment,) = read_json(archive, "comments.json")
@@ -124,8 +125,9 @@ def test_the_pictures_are_the_largest_size_kept(client, login, network):
     ada, own, _ = network
     login(ada)
     _, archive = export_zip(client)
-    with Image.open(io.BytesIO(archive.read(f"pictures/posts/{own.id}-1.jpg"))) as image:
-        assert image.format == "JPEG" and max(image.size) == 1600  # the "large" size, not the thumbnail
+    with Image.open(io.BytesIO(archive.read(f"pictures/posts/{own.id}-1.{SIZED_EXTENSION}"))) as image:
+        # The largest file kept: the picture's own size (1700 px, under the 2048 px bound), not a smaller width.
+        assert image.format == {"webp": "WEBP", "jpg": "JPEG"}[SIZED_EXTENSION] and image.size == (1700, 1275)
     with Image.open(io.BytesIO(archive.read("pictures/avatar.jpg"))) as image:
         assert image.size == (256, 256)
         assert image.getpixel((128, 128))[1] > 150  # Ada's green picture
@@ -139,7 +141,7 @@ def test_nothing_private_of_anybody_else_is_in_it(client, login, network):
     everything = b"".join(archive.read(name) for name in archive.namelist() if not name.startswith("pictures/"))
     for secret in (b"Bob to Dan only", b"Oops, wrong person", b"Bob says nice", b"secret garden", b"bob@example"):
         assert secret not in everything
-    assert f"pictures/posts/{theirs.id}-1.jpg" not in archive.namelist()
+    assert f"pictures/posts/{theirs.id}-1.{SIZED_EXTENSION}" not in archive.namelist()
     assert b"password" not in everything.lower().replace(b"password_", b"")
 
 

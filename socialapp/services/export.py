@@ -30,11 +30,10 @@ from socialapp.extensions import db
 from socialapp.models import Block, Comment, ConversationMember, Follow, Like, Message, Post, PostImage, User
 from socialapp.models.accounts import SOCIAL_LINKS
 from socialapp.models.base import utcnow
-from socialapp.services import images, posts, profiles
+from socialapp.services import images, pictures, profiles
 
 # Pictures are stored in sizes only; the largest size kept is the nearest to what was uploaded.
 AVATAR_SIZES = sorted(profiles.PICTURE_VARIANTS, key=lambda name: -profiles.PICTURE_VARIANTS[name][0])
-POST_PICTURE_SIZES = sorted(posts.IMAGE_VARIANTS, key=lambda name: -posts.IMAGE_VARIANTS[name][0])
 
 README = """\
 Your data from {site}, exported for @{username} on {date} (times are UTC).
@@ -185,8 +184,15 @@ def _profile(user):
     }
 
 
-def _picture_name(post_id, position):
-    return f"pictures/posts/{post_id}-{position + 1}.jpg"
+def _post_picture(user_id, row):
+    """(path on disk or None, name in the zip) of a post picture's largest stored file (pictures.full_file)."""
+    variant, extension = pictures.full_file(row)
+    try:
+        path = images.image_path(user_id, row.key, variant, extension)
+    except ValueError:
+        return None, None
+    name = f"pictures/posts/{row.post_id}-{row.position + 1}.{extension}"
+    return (path, name) if os.path.exists(path) else (None, None)
 
 
 def _post_pictures(user_id, post_ids):
@@ -198,25 +204,25 @@ def _post_pictures(user_id, post_ids):
         .where(PostImage.post_id.in_(post_ids))
         .order_by(PostImage.post_id, PostImage.position)
     )
-    pictures = {}
+    found = {}
     for row in rows:
-        stored = _largest(user_id, row.key, POST_PICTURE_SIZES)
-        pictures.setdefault(row.post_id, []).append(
+        _, name = _post_picture(user_id, row)
+        found.setdefault(row.post_id, []).append(
             {
-                "file": _picture_name(row.post_id, row.position) if stored else None,
+                "file": name,
                 "alt_text": row.alt_text or "",
                 "width": row.width,
                 "height": row.height,
             }
         )
-    return pictures
+    return found
 
 
 def _posts(user_id):
     columns = (Post.id, Post.body, Post.created_at, Post.edited_at, Post.likes_count, Post.comments_count)
     stmt = select(*columns).where(Post.author_id == user_id)
     for rows in _batches(stmt, (Post.id,), lambda row: (row.id,)):
-        pictures = _post_pictures(user_id, [row.id for row in rows])
+        found = _post_pictures(user_id, [row.id for row in rows])
         for row in rows:
             yield {
                 "id": row.id,
@@ -225,7 +231,7 @@ def _posts(user_id):
                 "edited_at": _time(row.edited_at),
                 "likes": row.likes_count,
                 "comments": row.comments_count,
-                "pictures": pictures.get(row.id, []),
+                "pictures": found.get(row.id, []),
             }
 
 
@@ -313,18 +319,18 @@ def _messages(user_id):
 
 def _add_pictures(archive, user):
     """The avatar and every post picture, each in its largest stored size, copied in chunks. Pictures are
-    JPEG already, so they are stored without compressing them again."""
+    JPEG or WebP already, so they are stored without compressing them again."""
     if user.avatar_key:
         path = _largest(user.id, user.avatar_key, AVATAR_SIZES)
         if path:
             archive.write(path, "pictures/avatar.jpg", compress_type=zipfile.ZIP_STORED)
-    stmt = select(PostImage.id, PostImage.post_id, PostImage.key, PostImage.position).join(
-        Post, Post.id == PostImage.post_id
-    )
+    stmt = select(
+        PostImage.id, PostImage.post_id, PostImage.key, PostImage.position, PostImage.width, PostImage.height
+    ).join(Post, Post.id == PostImage.post_id)
     stmt = stmt.where(Post.author_id == user.id)
     for row in _in_batches(stmt, (PostImage.id,), lambda row: (row.id,)):
-        path = _largest(user.id, row.key, POST_PICTURE_SIZES)
+        path, name = _post_picture(user.id, row)
         if path:
             # A picture deleted with its post since it was found is left out (its post may be in posts.json).
             with contextlib.suppress(FileNotFoundError):
-                archive.write(path, _picture_name(row.post_id, row.position), compress_type=zipfile.ZIP_STORED)
+                archive.write(path, name, compress_type=zipfile.ZIP_STORED)
