@@ -1,0 +1,76 @@
+"""The TURN relay as browsers use it: Chromium, told to use nothing but relays, gets a relay candidate
+from a real coturn (run with deploy/turnserver.conf) with the credentials the room page hands out, and
+none with credentials that are wrong, altered or expired."""
+
+import pytest
+
+from socialapp.services import turn
+from tests.support.turn_server import SECRET
+
+pytestmark = pytest.mark.browser
+
+# Gathers candidates through the relays only, as a browser behind a firewall that lets nothing else
+# through would; returns them with the errors the TURN server answered.
+GATHER_RELAY_CANDIDATES = """async (iceServers) => {
+    const pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: "relay" });
+    const candidates = [], errors = [];
+    pc.onicecandidate = (event) => { if (event.candidate?.candidate) candidates.push(event.candidate.type); };
+    pc.onicecandidateerror = (event) => errors.push(`${event.errorCode} ${event.errorText}`);
+    const complete = new Promise((resolve) => {
+        pc.onicegatheringstatechange = () => pc.iceGatheringState === "complete" && resolve();
+    });
+    pc.createDataChannel("probe");
+    await pc.setLocalDescription(await pc.createOffer());
+    await Promise.race([complete, new Promise((resolve) => setTimeout(resolve, 8000))]);
+    pc.close();
+    return { candidates, errors };
+}"""
+ROOM_ICE_SERVERS = "() => JSON.parse(document.querySelector('[data-ice-servers]').dataset.iceServers)"
+
+
+@pytest.fixture
+def live_overrides(turn_server):
+    return {
+        "ICE_SERVERS": [],
+        "TURN_URLS": [turn_server.url("udp"), turn_server.url("tcp")],
+        "TURN_SECRET": SECRET,
+        "TURN_TTL": 600,
+    }
+
+
+def test_the_relay_accepts_the_credentials_the_room_page_hands_out(live_server, open_browser, turn_server):
+    ada_id, _, _ = live_server.make_user("ada")
+    with live_server.app.app_context():
+        from socialapp.services import meetings
+
+        room_id = meetings.create_meeting(ada_id, "Across the firewall").room_id
+    ada = open_browser("ada", permissions=["camera", "microphone"])
+    ada.goto(live_server(f"/meetings/{room_id}"))
+    servers = ada.evaluate(ROOM_ICE_SERVERS)
+    assert [s["urls"] for s in servers] == [[turn_server.url("udp"), turn_server.url("tcp")]]
+    assert servers[0]["username"].endswith(f":{ada_id}")
+
+    for transport in ("udp", "tcp"):
+        only = [{**servers[0], "urls": [turn_server.url(transport)]}]
+        gathered = ada.evaluate(GATHER_RELAY_CANDIDATES, only)
+        assert "relay" in gathered["candidates"], (transport, gathered, turn_server.log()[-2000:])
+        assert gathered["errors"] == []
+
+
+def test_the_relay_refuses_wrong_altered_and_expired_credentials(page, turn_server):
+    urls = [turn_server.url("udp")]
+    username, credential = turn.credentials(SECRET, 7, ttl=600)
+    expired = turn.credentials(SECRET, 7, ttl=-60)
+    refused = {
+        "another secret": turn.credentials("not-the-secret", 7, ttl=600),
+        "another person": (username.replace(":7", ":8"), credential),
+        "a later expiry": (f"{int(username.split(':')[0]) + 3600}:7", credential),
+        "expired": expired,
+    }
+    page.goto("about:blank")
+    good = page.evaluate(GATHER_RELAY_CANDIDATES, [{"urls": urls, "username": username, "credential": credential}])
+    assert good["candidates"] == ["relay"]
+    for case, (name, password) in refused.items():
+        gathered = page.evaluate(GATHER_RELAY_CANDIDATES, [{"urls": urls, "username": name, "credential": password}])
+        assert gathered["candidates"] == [], case
+        assert any(error.startswith("401") for error in gathered["errors"]), (case, gathered)
