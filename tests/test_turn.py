@@ -113,8 +113,8 @@ def test_no_credentials_for_people_not_logged_in_unverified_or_blocked(client, m
 
 
 @pytest.fixture
-def live_overrides():
-    return TURN
+def live_overrides(request):
+    return getattr(request, "param", TURN)
 
 
 def test_each_join_on_the_socket_brings_fresh_credentials(live_server):
@@ -126,4 +126,12 @@ def test_each_join_on_the_socket_brings_fresh_credentials(live_server):
     assert servers[1]["urls"] == TURN["TURN_URLS"] and servers[1]["username"].endswith(f":{ada_id}")
     expiry = int(servers[1]["username"].split(":")[0])
     assert abs(expiry - (time.time() + 3600)) < 30
+    tab.close()
+
+
+@pytest.mark.parametrize("live_overrides", [{"ICE_SERVERS": [{"urls": "stun:127.0.0.1:3478"}]}], indirect=True)
+def test_with_no_turn_a_join_on_the_socket_brings_exactly_the_hand_written_servers(live_server):
+    ada_id, _, _ = live_server.make_user("ada")
+    tab = Tab(live_server, ada_id)
+    assert tab.join(room_of(live_server, ada_id))["ice_servers"] == [{"urls": "stun:127.0.0.1:3478"}]
     tab.close()
