@@ -26,8 +26,9 @@ run: migrate
 chromium:
 	@test -x $(CHROMIUM) || (apt-get update -qq && apt-get install -y -qq chromium)
 
-# The TURN tests run coturn's turnserver on loopback (tests/support/turn_server.py); install it likewise.
-# Debian starts no coturn service from the package until /etc/default/coturn enables it.
+# The TURN tests start coturn's turnserver on free loopback ports (tests/support/turn_server.py); install
+# it likewise. On a machine run by systemd the package also starts coturn.service with Debian's default
+# /etc/turnserver.conf; `systemctl disable --now coturn` if you do not want it there.
 coturn:
 	@command -v turnserver >/dev/null || (apt-get update -qq && apt-get install -y -qq coturn)
 
