@@ -1,6 +1,9 @@
 """The TURN relay as browsers use it: Chromium, told to use nothing but relays, gets a relay candidate
 from a real coturn (run with deploy/turnserver.conf) with the credentials the room page hands out, and
-none with credentials that are wrong, altered or expired."""
+none with credentials that are wrong, altered or expired; a relayed connection outlives its credentials.
+"""
+
+import time
 
 import pytest
 
@@ -74,3 +77,53 @@ def test_the_relay_refuses_wrong_altered_and_expired_credentials(page, turn_serv
         gathered = page.evaluate(GATHER_RELAY_CANDIDATES, [{"urls": urls, "username": name, "credential": password}])
         assert gathered["candidates"] == [], case
         assert any(error.startswith("401") for error in gathered["errors"]), (case, gathered)
+
+
+# Two connections in one page that may only meet through the relay, and a data channel between them.
+RELAYED_CHANNEL = """async (iceServers) => {
+    const config = { iceServers, iceTransportPolicy: "relay" };
+    const a = new RTCPeerConnection(config), b = new RTCPeerConnection(config);
+    a.onicecandidate = (event) => event.candidate && b.addIceCandidate(event.candidate);
+    b.onicecandidate = (event) => event.candidate && a.addIceCandidate(event.candidate);
+    window.relayed = { a, b, channel: a.createDataChannel("chat"), received: [] };
+    b.ondatachannel = (event) => { event.channel.onmessage = (m) => window.relayed.received.push(m.data); };
+    await a.setLocalDescription(await a.createOffer());
+    await b.setRemoteDescription(a.localDescription);
+    await b.setLocalDescription(await b.createAnswer());
+    await a.setRemoteDescription(b.localDescription);
+    await new Promise((resolve) => { window.relayed.channel.onopen = resolve; });
+    const types = [];
+    (await a.getStats()).forEach((s) => s.type === "local-candidate" && types.push(s.candidateType));
+    return types;
+}"""
+SEND = """async (text) => {
+    window.relayed.channel.send(text);
+    const start = Date.now();
+    while (!window.relayed.received.includes(text) && Date.now() - start < 5000) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return window.relayed.received;
+}"""
+SUCCESSFUL_REFRESH = "REFRESH processed, success"
+
+
+def test_a_relayed_connection_outlives_its_credentials_but_no_new_one_starts_with_them(page, turn_server):
+    username, credential = turn.credentials(SECRET, 7, ttl=3)
+    expiry = int(username.split(":")[0])
+    servers = [{"urls": [turn_server.url("udp")], "username": username, "credential": credential}]
+    page.goto("about:blank")
+    assert set(page.evaluate(RELAYED_CHANNEL, servers)) == {"relay"}
+    assert page.evaluate(SEND, "before") == ["before"]
+
+    while time.time() <= expiry + 1:
+        time.sleep(0.2)
+    # Past the expiry: coturn checked the time when the allocations were made, not since.
+    assert page.evaluate(SEND, "after") == ["before", "after"]
+    assert page.evaluate(GATHER_RELAY_CANDIDATES, servers)["candidates"] == []
+    # Closing sends an authenticated Refresh (lifetime 0) for each allocation, and coturn accepts it.
+    refreshed = turn_server.answered(SUCCESSFUL_REFRESH)
+    page.evaluate("() => { window.relayed.a.close(); window.relayed.b.close(); }")
+    deadline = time.monotonic() + 5
+    while turn_server.answered(SUCCESSFUL_REFRESH) < refreshed + 2:
+        assert time.monotonic() < deadline, turn_server.log()[-3000:]
+        time.sleep(0.05)

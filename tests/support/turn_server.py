@@ -39,6 +39,7 @@ def loopback_config(deployed, port, relay_ports, folder):
         "listening-ip=127.0.0.1",
         "relay-ip=127.0.0.1",
         "allow-loopback-peers",
+        "verbose",  # a line for each request it answers, which tests read
         "no-tls",
         f"log-file={folder / 'turn.log'}",
         "simple-log",
@@ -64,6 +65,10 @@ class TurnServer:
     def log(self):
         path = self.folder / "turn.log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+    def answered(self, what):
+        """How many times the log says a request was answered so: e.g. "REFRESH processed, success"."""
+        return self.log().count(what)
 
     def start(self):
         command = [self.binary, "-c", str(self.config)]
