@@ -135,3 +135,13 @@ def test_with_no_turn_a_join_on_the_socket_brings_exactly_the_hand_written_serve
     tab = Tab(live_server, ada_id)
     assert tab.join(room_of(live_server, ada_id))["ice_servers"] == [{"urls": "stun:127.0.0.1:3478"}]
     tab.close()
+
+
+@pytest.mark.parametrize("app_overrides", [TURN], indirect=True)
+def test_a_call_from_a_conversation_reaches_a_room_with_each_persons_credentials(client, login, ada, bob):
+    login(ada)
+    response = client.post("/chat/bob/call", follow_redirects=True)
+    assert ice_servers_of(response.get_data(as_text=True))[1]["username"].endswith(f":{ada.id}")
+    room = response.request.path
+    login(bob)
+    assert ice_servers_of(client.get(room).get_data(as_text=True))[1]["username"].endswith(f":{bob.id}")
