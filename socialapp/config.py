@@ -184,3 +184,5 @@ def check(config):
             "TURN_URLS is set but TURN_SECRET is not: set TURN_SECRET to the static-auth-secret of the TURN "
             "server (coturn's use-auth-secret), or remove TURN_URLS."
         )
+    if config.get("TURN_URLS") and config["TURN_TTL"] < 60:
+        raise RuntimeError("TURN_TTL must be at least 60 seconds: browsers use the credentials a while after a join.")

@@ -65,7 +65,15 @@ def test_the_gunicorn_service_reloads_gracefully_as_a_dedicated_user():
 def test_the_turn_server_relays_only_for_the_app_and_never_into_private_networks():
     lines = (DEPLOY / "turnserver.conf").read_text().splitlines()
     settings = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
-    for setting in ("use-auth-secret", "fingerprint", "no-cli", "no-multicast-peers", "no-tlsv1", "no-tlsv1_1"):
+    for setting in (
+        "use-auth-secret",
+        "fingerprint",
+        "no-cli",
+        "no-multicast-peers",
+        "no-tcp-relay",
+        "no-tlsv1",
+        "no-tlsv1_1",
+    ):
         assert setting in settings
     for setting in ("listening-port=3478", "tls-listening-port=5349", "min-port=49152", "max-port=65535"):
         assert setting in settings

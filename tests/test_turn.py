@@ -64,6 +64,10 @@ def test_production_refuses_turn_urls_without_the_secret(monkeypatch, tmp_path):
     with pytest.raises(RuntimeError, match="TURN_SECRET"):
         create_app({"MEDIA_ROOT": str(tmp_path)})
     monkeypatch.setenv("TURN_SECRET", "a-long-random-secret")
+    monkeypatch.setenv("TURN_TTL", "0")
+    with pytest.raises(RuntimeError, match="TURN_TTL"):
+        create_app({"MEDIA_ROOT": str(tmp_path)})
+    monkeypatch.delenv("TURN_TTL")
     assert create_app({"MEDIA_ROOT": str(tmp_path)}).config["TURN_SECRET"] == "a-long-random-secret"
 
 
