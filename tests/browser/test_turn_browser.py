@@ -1,13 +1,16 @@
 """The TURN relay as browsers use it: Chromium, told to use nothing but relays, gets a relay candidate
 from a real coturn (run with deploy/turnserver.conf) with the credentials the room page hands out, and
-none with credentials that are wrong, altered or expired; a relayed connection outlives its credentials.
+none with credentials that are wrong, altered or expired; a relayed connection outlives its credentials;
+and two people whose networks let nothing but the relay through see and hear each other in a meeting.
 """
 
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from socialapp.services import turn
+from tests.browser.test_meetings_browser import CONNECTED_PEERS, VIDEO_FRAMES_FROM_EACH_PEER, busy_tiles, tile
 from tests.support.turn_server import SECRET
 
 pytestmark = pytest.mark.browser
@@ -127,3 +130,49 @@ def test_a_relayed_connection_outlives_its_credentials_but_no_new_one_starts_wit
     while turn_server.answered(SUCCESSFUL_REFRESH) < refreshed + 2:
         assert time.monotonic() < deadline, turn_server.log()[-3000:]
         time.sleep(0.05)
+
+
+# The browser of someone whose network lets nothing through but the relay: every connection the page
+# makes is told to use relay candidates only, whatever the page asks for.
+RELAY_ONLY_NETWORK = """(() => {
+    const Native = window.RTCPeerConnection;
+    window.RTCPeerConnection = function (config) { return new Native({ ...config, iceTransportPolicy: "relay" }); };
+    window.RTCPeerConnection.prototype = Native.prototype;
+})();"""
+SELECTED_CANDIDATE_TYPES = """async () => {
+    const types = [];
+    for (const pc of window.meeting.peers.values()) {
+        const stats = await pc.getStats();
+        stats.forEach((s) => {
+            if (s.type === "transport" && s.selectedCandidatePairId) {
+                const pair = stats.get(s.selectedCandidatePairId);
+                types.push(stats.get(pair.localCandidateId).candidateType, stats.get(pair.remoteCandidateId).candidateType);
+            }
+        });
+    }
+    return types;
+}"""
+
+
+def test_two_people_who_can_only_use_the_relay_meet_through_it(live_server, open_browser, turn_server):
+    ada_id, _, _ = live_server.make_user("ada")
+    live_server.make_user("bob")
+    with live_server.app.app_context():
+        from socialapp.services import meetings
+
+        room_id = meetings.create_meeting(ada_id, "Behind firewalls").room_id
+    pages = []
+    for name in ("ada", "bob"):
+        page = open_browser(name, timeout=30_000, permissions=["camera", "microphone"])
+        page.context.add_init_script(RELAY_ONLY_NETWORK)
+        page.goto(live_server(f"/meetings/{room_id}"))
+        page.get_by_role("button", name="Join meeting").click()
+        pages.append(page)
+
+    ada, bob = pages
+    for page, other in ((ada, "Bob Tester"), (bob, "Ada Tester")):
+        expect(tile(page, other)).to_have_count(1)
+        expect(busy_tiles(page)).to_have_count(0)
+        assert page.evaluate(CONNECTED_PEERS) == 1
+        assert min(page.evaluate(VIDEO_FRAMES_FROM_EACH_PEER)) > 0
+        assert set(page.evaluate(SELECTED_CANDIDATE_TYPES)) == {"relay"}
