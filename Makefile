@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint format install migrate chromium clean
+.PHONY: run test lint format install migrate chromium coturn clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	python3 -m venv $(VENV)
@@ -26,6 +26,12 @@ run: migrate
 chromium:
 	@test -x $(CHROMIUM) || (apt-get update -qq && apt-get install -y -qq chromium)
 
+# The TURN tests start coturn's turnserver on free loopback ports (tests/support/turn_server.py); install
+# it likewise. On a machine run by systemd the package also starts coturn.service with Debian's default
+# /etc/turnserver.conf; `systemctl disable --now coturn` if you do not want it there.
+coturn:
+	@command -v turnserver >/dev/null || (apt-get update -qq && apt-get install -y -qq coturn)
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -34,7 +40,7 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: install chromium lint
+test: install chromium coturn lint
 	$(VENV)/bin/pytest -n 2
 
 clean:

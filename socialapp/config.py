@@ -28,6 +28,11 @@ def _json(name, default):
     return json.loads(value)
 
 
+def _list(name):
+    """A comma-separated setting as a list, blanks dropped."""
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
 def _database_url(instance_path):
     url = os.environ.get("DATABASE_URL")
     if not url:
@@ -151,6 +156,13 @@ def from_environment(instance_path):
         # Meetings: STUN/TURN servers as RTCPeerConnection's iceServers JSON (none needed on a LAN),
         # a mesh of at most this many people, and ZegoCloud's prebuilt kit when both Zego values are set.
         "ICE_SERVERS": _json("ICE_SERVERS", []),
+        # A TURN relay (coturn with use-auth-secret): its URLs, comma-separated, and the secret shared with
+        # coturn's static-auth-secret. Each join gets credentials of its own that expire after TURN_TTL
+        # seconds (docs/meetings.md): 12 hours, so that a tab that stays in a long meeting can still relay
+        # to someone who joins at its end; a rejoin gets new ones. Nothing set: no TURN, as before.
+        "TURN_URLS": _list("TURN_URLS"),
+        "TURN_SECRET": os.environ.get("TURN_SECRET") or None,
+        "TURN_TTL": int(os.environ.get("TURN_TTL", str(12 * 3600))),
         "MEETING_MAX_PARTICIPANTS": int(os.environ.get("MEETING_MAX_PARTICIPANTS", "6")),
         "ZEGO_APP_ID": int(os.environ.get("ZEGO_APP_ID") or 0) or None,
         "ZEGO_SERVER_SECRET": os.environ.get("ZEGO_SERVER_SECRET") or None,
@@ -168,3 +180,10 @@ def check(config):
             "SERVER_NAME must be set to the site's address (social.example.org) in production: "
             "links in mail and the socket origin check must not come from a request's Host header."
         )
+    if config.get("TURN_URLS") and not config.get("TURN_SECRET"):
+        raise RuntimeError(
+            "TURN_URLS is set but TURN_SECRET is not: set TURN_SECRET to the static-auth-secret of the TURN "
+            "server (coturn's use-auth-secret), or remove TURN_URLS."
+        )
+    if config.get("TURN_URLS") and config["TURN_TTL"] < 60:
+        raise RuntimeError("TURN_TTL must be at least 60 seconds: browsers use the credentials a while after a join.")

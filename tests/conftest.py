@@ -17,7 +17,12 @@ from sqlalchemy.engine import Engine
 
 from tests.support.services import CI, postgres_admin_url, postgres_available, redis_available
 
-pytest_plugins = ["tests.support.browser", "tests.support.mailserver", "tests.support.redis_server"]
+pytest_plugins = [
+    "tests.support.browser",
+    "tests.support.mailserver",
+    "tests.support.redis_server",
+    "tests.support.turn_server",
+]
 
 
 # Modules whose tests share a costly module-scoped fixture (test_demo.py seeds once per backend).

@@ -32,6 +32,12 @@ def test_the_environment_file_sample_reads_as_intended_in_a_shell():
     assert env["REDIS_URL"] == "redis://127.0.0.1:6379/0"
     assert env["MAIL_PORT"] == "587" and env["MAIL_USE_TLS"] == "true"
     assert "secrets.token_urlsafe" in env["SECRET_KEY"]
+    assert env["TURN_URLS"].split(",") == [
+        "turn:turn.example.org:3478?transport=udp",
+        "turn:turn.example.org:3478?transport=tcp",
+        "turns:turn.example.org:5349?transport=tcp",
+    ]
+    assert env["TURN_SECRET"].startswith("change-me") and env["TURN_TTL"] == "43200"
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
@@ -54,3 +60,37 @@ def test_the_gunicorn_service_reloads_gracefully_as_a_dedicated_user():
     assert "ExecReload=/bin/kill -HUP $MAINPID" in text
     assert "User=socialapp" in text and "EnvironmentFile=/etc/socialapp.env" in text
     assert "NoNewPrivileges=true" in text and "ProtectSystem=strict" in text
+
+
+def test_the_turn_server_relays_only_for_the_app_and_never_into_private_networks():
+    lines = (DEPLOY / "turnserver.conf").read_text().splitlines()
+    settings = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    for setting in (
+        "use-auth-secret",
+        "fingerprint",
+        "no-cli",
+        "no-multicast-peers",
+        "no-tcp-relay",
+        "no-tlsv1",
+        "no-tlsv1_1",
+    ):
+        assert setting in settings
+    for setting in ("listening-port=3478", "tls-listening-port=5349", "min-port=49152", "max-port=65535"):
+        assert setting in settings
+    assert "static-auth-secret=change-me" in settings
+    assert any(line.startswith("user-quota=") for line in settings)
+    assert any(line.startswith("total-quota=") for line in settings)
+    assert any(line.startswith("cert=") for line in settings) and any(line.startswith("pkey=") for line in settings)
+    for denied in (
+        "10.0.0.0-10.255.255.255",
+        "172.16.0.0-172.31.255.255",
+        "192.168.0.0-192.168.255.255",
+        "127.0.0.0-127.255.255.255",
+        "169.254.0.0-169.254.255.255",
+        "100.64.0.0-100.127.255.255",
+        "::1",
+        "fc00::-fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+    ):
+        assert f"denied-peer-ip={denied}" in settings
+    # Nothing that would let any client in without the app's credentials, or reach loopback.
+    assert not any(line.startswith(("lt-cred-mech", "no-auth", "allow-loopback-peers", "user=")) for line in settings)

@@ -12,7 +12,7 @@ from socialapp.extensions import db
 from socialapp.models import User
 from socialapp.realtime import Live
 from socialapp.realtime.signals import send_to_socket, user_of
-from socialapp.services import meetings
+from socialapp.services import meetings, turn
 from socialapp.services.meetings import MeetingFull
 
 live = Live("meetings")
@@ -78,7 +78,10 @@ def on_join(user_id, socket_id, data):
         if participant.socket_id != socket_id:
             send_to_socket(participant.socket_id, {"type": "meeting.peer-joined", "peer": me})
     peers = [_peer(p, u) for p, u in everyone if p.socket_id != socket_id]
-    send_to_socket(socket_id, {"type": "meeting.joined", "socket": socket_id, "self": me, "peers": peers})
+    # Fresh TURN credentials with each (re)join: a page open longer than TURN_TTL gets new ones here.
+    ice_servers = turn.ice_servers(current_app.config, user_id)
+    joined = {"type": "meeting.joined", "socket": socket_id, "self": me, "peers": peers, "ice_servers": ice_servers}
+    send_to_socket(socket_id, joined)
 
 
 @live.handler("meeting.signal")

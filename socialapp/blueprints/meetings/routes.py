@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_login import current_user, login_required
 
 from socialapp.blueprints.meetings import live
-from socialapp.services import meetings, zego
+from socialapp.services import meetings, turn, zego
 from socialapp.services.errors import InvalidInput
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
@@ -74,5 +74,5 @@ def room(room_id):
         meeting=meeting,
         link=link,
         full=meetings.is_full(meeting, config["MEETING_MAX_PARTICIPANTS"]),
-        ice_servers=config["ICE_SERVERS"],
+        ice_servers=turn.ice_servers(config, current_user.id),
     )

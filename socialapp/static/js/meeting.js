@@ -21,7 +21,8 @@
 
   const $ = (id) => document.getElementById(id);
   const room = root.dataset.room;
-  const iceServers = JSON.parse(root.dataset.iceServers || "[]");
+  // From the page, then from each meeting.joined, which carries TURN credentials made at that join.
+  let iceServers = JSON.parse(root.dataset.iceServers || "[]");
   const selfName = root.dataset.selfName;
   const media = { camera: true, mic: true, screen: false };
   const peers = new Map(); // socket id -> { pc, info, tile, stream, chain, pending }
@@ -75,6 +76,7 @@
       // by peer-joined messages that may have come first.
       joined = true;
       socketId = message.socket;
+      if (Array.isArray(message.ice_servers)) iceServers = message.ice_servers;
       order = message.self.order;
       showRoom();
       for (const info of message.peers) addPeer(info);
