@@ -26,7 +26,7 @@ from socialapp.models import (
     User,
 )
 from socialapp.models.base import utcnow
-from socialapp.services import demo, images
+from socialapp.services import demo, images, pictures
 from tests.conftest import RequestScopedClient, app_config, migrated_database
 
 
@@ -102,7 +102,9 @@ def test_seed_demo_posts_likes_comments_chats_and_their_notifications(demo_app):
     picture = db.session.query(PostImage).first()
     assert picture is not None
     owner = db.session.get(Post, picture.post_id).author_id
-    assert os.path.exists(images.image_path(owner, picture.key, "thumb"))
+    assert picture.width and picture.height  # stored as posts now store pictures: whole, at their widths
+    for variant, extension, _ in pictures.stored_files(picture):
+        assert os.path.exists(images.image_path(owner, picture.key, variant, extension))
     assert db.session.query(PostHashtag).filter_by(tag="photography").count() >= 2
     assert db.session.query(Like).count() > len(posts)
     assert db.session.query(Comment).filter(Comment.parent_id.is_(None)).count() > len(demo.PEOPLE)

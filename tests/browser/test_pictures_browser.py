@@ -158,6 +158,7 @@ def test_alt_text_round_trips_from_the_composer_to_the_edit_page(open_page, live
     expect(page.get_by_label("Description for people who cannot see picture 1")).to_be_hidden()  # a fresh form
     expect(page.get_by_text("Describe the pictures for people who cannot see them")).to_be_hidden()
 
+    post.get_by_role("button", name="More actions").click()
     post.get_by_role("link", name="Edit post").click()
     field = page.locator(".post-edit-form").get_by_label("Description for people who cannot see picture 2")
     expect(field).to_have_value("A blue tower")

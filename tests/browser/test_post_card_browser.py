@@ -227,7 +227,7 @@ def test_profile_tabs_switch_and_show_the_right_posts_with_the_post_count(open_p
     posts = page.get_by_role("region", name="Media").get_by_role("article")
     expect(posts).to_have_count(1)
     expect(posts.first).to_contain_text("Bob's picture")
-    expect(posts.first.get_by_role("img", name="Picture 1 of 1 in Bob Builder's post")).to_be_visible()
+    expect(posts.first.get_by_role("img", name="Picture 1 of 1, not described")).to_be_visible()
 
     tabs.get_by_role("link", name="Likes").click()
     expect(page).to_have_url(live_server("/u/bob/likes"))
