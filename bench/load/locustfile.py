@@ -3,9 +3,11 @@
 Each user logs in to its own account (LOAD_ACCOUNT_PREFIX + a number up to LOAD_ACCOUNTS), holds a
 WebSocket to /ws as an open tab does (LOAD_WEBSOCKET=0 leaves it out), and then, waiting LOAD_WAIT
 ("min,max" seconds) between actions, browses the home feed and its older pages, opens profiles and posts,
-likes and unlikes, comments, posts, searches people, and chats. Full pages are followed by the two
-fragments a page asks for once its socket is ready (the bell and the chat badge). htmx requests carry
-HX-Request and the CSRF token in X-CSRFToken, as base.html makes them; the login form posts its csrf_token.
+likes and unlikes, comments, posts, searches people, and chats. As a browser does, each full page closes
+the tab's socket and opens its own, whose URL names the counts the page shows (/ws?bell=N&badge=M, as
+app.js writes it); the server's "ready" frame brings what changed, so a page asks for no fragment of its
+own. htmx requests carry HX-Request and the CSRF token in X-CSRFToken, as base.html makes them; the login
+form posts its csrf_token.
 
 The socket uses websocket-client, which runs cooperatively under Locust's gevent (its sockets are
 monkey-patched): one greenlet per user reads pushes and answers pings.
@@ -39,6 +41,11 @@ POST_ID = re.compile(r'id="post-(\d+)"')
 LIKE_ACTION = re.compile(r'action="/p/(\d+)/(like|unlike)"')
 MORE_POSTS = re.compile(r'class="more-posts" hx-get="([^"]+)"')
 PROFILE = re.compile(r'href="/u/([A-Za-z0-9_]+)"')
+# The counts a page shows, which its socket's URL names (base.html's bell and chat badge, app.js).
+MARKS = {
+    "bell": re.compile(r'id="bell"[^>]*data-count="(\d+)"'),
+    "badge": re.compile(r'id="chat-badge"[^>]*data-count="(\d+)"'),
+}
 _numbers = itertools.count(1)
 pushes = {"frames": 0}
 
@@ -64,6 +71,7 @@ class Person(FastHttpUser):
         self.post_ids = []
         self.profiles = []
         self.more_url = None
+        self.marks = {}
         self.socket = None
         self.reader = None
         self.login()
@@ -71,10 +79,7 @@ class Person(FastHttpUser):
             self.open_socket()
 
     def on_stop(self):
-        if self.reader is not None:
-            self.reader.kill(block=False)
-        if self.socket is not None:
-            self.socket.close()
+        self.close_socket()
 
     # Pages and what they show
 
@@ -101,16 +106,18 @@ class Person(FastHttpUser):
             self.profiles = list(dict.fromkeys(names))[:20]
         more = MORE_POSTS.search(text)
         self.more_url = html.unescape(more.group(1)) if more else None
+        self.marks = {name: found.group(1) for name, pattern in MARKS.items() if (found := pattern.search(text))}
 
     def page(self, path, name):
-        """A full page, then the fragments it fetches once its socket is ready."""
+        """A full page, then its own socket, in place of the last page's, until the socket is ready."""
         with self.client.get(path, name=name, catch_response=True) as response:
             if response.status_code != 200:
                 response.failure(f"status {response.status_code}")
                 return None
             self.read_page(response.text)
-        self.fragment("/notifications/bell", "/notifications/bell")
-        self.fragment("/chat/badge", "/chat/badge")
+        if WEBSOCKET:
+            self.close_socket()
+            self.open_socket("/ws [page]")
         return response
 
     def htmx_headers(self):
@@ -205,14 +212,19 @@ class Person(FastHttpUser):
 
     # The tab's socket
 
-    def open_socket(self):
+    def open_socket(self, name="/ws [connect]"):
+        """Open the tab's socket, naming the counts the page shows, and wait for its "ready" frame."""
         host = self.host.split("://", 1)[1]
         cookie = "; ".join(f"{c.name}={c.value}" for c in self.client.cookiejar)
+        query = "&".join(f"{mark}={count}" for mark, count in self.marks.items())
         began = time.perf_counter()
         error = None
         try:
             self.socket = websocket.create_connection(
-                f"ws://{host}/ws", header=[f"Cookie: {cookie}"], origin=self.host, timeout=30
+                f"ws://{host}/ws{'?' + query if query else ''}",
+                header=[f"Cookie: {cookie}"],
+                origin=self.host,
+                timeout=30,
             )
             first = self.socket.recv()
             if '"ready"' not in first:
@@ -221,18 +233,26 @@ class Person(FastHttpUser):
             error = exc
             self.socket = None
         elapsed = (time.perf_counter() - began) * 1000
-        events.request.fire(
-            request_type="WS", name="/ws [connect]", response_time=elapsed, response_length=0, exception=error
-        )
+        events.request.fire(request_type="WS", name=name, response_time=elapsed, response_length=0, exception=error)
         if self.socket is not None:
             self.socket.settimeout(None)
             self.reader = gevent.spawn(self.read_socket)
 
+    def close_socket(self):
+        """Close the tab's socket, as leaving a page does."""
+        if self.reader is not None:
+            self.reader.kill(timeout=1)  # before closing, so that the close is not reported as a drop
+            self.reader = None
+        if self.socket is not None:
+            self.socket.close()
+            self.socket = None
+
     def read_socket(self):
-        """Read pushes until the user stops; websocket-client answers the server's pings itself."""
+        """Read pushes until the page is left or the user stops; websocket-client answers the server's pings."""
+        socket = self.socket
         try:
             while True:
-                frame = self.socket.recv()
+                frame = socket.recv()
                 if frame == "":
                     raise ConnectionError("closed by the server")
                 pushes["frames"] += 1

@@ -31,6 +31,9 @@ class Live:
     - `@live.handler(type)`: `fn(user_id, socket_id, data)` handles JSON `{"type": type, ...}` that a
       page sends on its socket, on the socket's thread.
     - `@live.on_close`: `fn(user_id, socket_id)` runs when a socket closes, however it closed.
+    - `@live.on_ready`: `fn(user_id, marks) -> html` adds to the socket's "ready" frame what changed since
+      the page was made: `marks` are the socket URL's query arguments, where the page says what it shows
+      (`?bell=2&badge=0`, see realtime/ready.py); an empty result adds nothing.
     """
 
     def __init__(self, name):
@@ -38,6 +41,7 @@ class Live:
         self.renderers = {}
         self.handlers = {}
         self.close_handlers = []
+        self.ready_parts = []
 
     def renderer(self, kind):
         def register(fn):
@@ -55,6 +59,10 @@ class Live:
 
     def on_close(self, fn):
         self.close_handlers.append(fn)
+        return fn
+
+    def on_ready(self, fn):
+        self.ready_parts.append(fn)
         return fn
 
 

@@ -5,7 +5,6 @@ and WS_OPEN_RATE_LIMIT opened per account, both refused with 429 before the upgr
 than WS_MAX_MESSAGE_BYTES close the socket (1009) as soon as they pass the limit, unread.
 """
 
-import json
 import logging
 from urllib.parse import urlsplit
 
@@ -15,6 +14,7 @@ from simple_websocket import ConnectionClosed
 
 from socialapp.extensions import db, limiter, sock
 from socialapp.realtime import signals
+from socialapp.realtime.ready import ready_message
 
 log = logging.getLogger(__name__)
 POLICY_VIOLATION = 1008
@@ -66,14 +66,19 @@ def socket(ws):
         return
     user_id, time_zone = current_user.id, current_user.time_zone
     db.session.remove()  # hold no database connection while the socket idles
-    g.pop("_login_user", None)  # nor the user's row: handlers go by client.user_id
     hub = current_app.extensions["realtime"]
     # A page showing who is online asks for presence with /ws?want=presence; other pages are spared it.
     client = hub.add(user_id, ws, request.args.getlist("want"), time_zone=time_zone)
-    # Only now will pushes reach this socket: the page refreshes what it shows on this signal, so an
-    # event published between the page load and this moment is not lost.
+    # Only now will pushes reach this socket: the "ready" frame brings what changed since the page was made
+    # (it says what it shows in the URL: realtime/ready.py), so an event published between the page load
+    # and this moment is not lost.
     try:
-        client.send(json.dumps({"ready": True}))
+        try:
+            ready = ready_message(hub, user_id, request.args, time_zone)
+        finally:
+            db.session.remove()
+            g.pop("_login_user", None)  # kept until now so that templates did not load it again
+        client.send(ready)
         while ws.connected:
             message = ws.receive(timeout=IDLE_CHECK_SECONDS)
             if message is not None:

@@ -1,5 +1,5 @@
 """The per-process hub: this process's open sockets, its subscriber thread and its heartbeat, and what
-the areas registered (renderers, socket handlers, close handlers).
+the areas registered (renderers, socket handlers, close handlers, parts of the "ready" frame).
 
 Every call to Redis goes through `redis_call`: while Redis is unreachable, pushes are dropped and presence
 answers from this process's own sockets, so no request fails for it. Pages resync when it is back.
@@ -73,6 +73,7 @@ class Hub:
         self.renderers = {}  # kind -> fn(viewer_id, event) -> html
         self.handlers = {}  # message type -> fn(user_id, socket_id, data)
         self.close_handlers = []  # fn(user_id, socket_id)
+        self.ready_parts = []  # fn(user_id, marks) -> html, for the "ready" frame
         self.sockets_by_id = {}  # socket id -> Client, for the sockets that pages spoke on
         self.sockets_lock = threading.Lock()
 
@@ -84,6 +85,7 @@ class Hub:
                 raise ValueError(f"{live.name} registers {sorted(clash)} again")
             registry.update(added)
         self.close_handlers.extend(live.close_handlers)
+        self.ready_parts.extend(live.ready_parts)
 
     def redis_call(self, fn, *args, fallback=None):
         """`fn(*args)`, or `fallback` when Redis is unreachable (logged once per outage, not raised)."""

@@ -14,6 +14,7 @@ from socialapp.extensions import db
 from socialapp.models import User
 from socialapp.models.chat import ConversationMember, Message
 from socialapp.realtime import Live, render_fragment
+from socialapp.realtime.ready import shown_count
 from socialapp.services import calls, chat
 from socialapp.services.visibility import hidden_user_ids, is_blocked_between, visible_to
 
@@ -88,6 +89,16 @@ def read_fragment(viewer, event):
         return ""
     row = chat.conversation_row(viewer.id, int(event["user_id"]))
     return _render("chat/_conversation_read.html", viewer=viewer, row=row, count=chat.unread_total(viewer.id))
+
+
+@live.on_ready
+def badge_if_changed(viewer_id, marks):
+    """For the "ready" frame: the Chat link's badge, when it no longer shows the unread total (`?badge=N`)."""
+    shown = shown_count(marks, "badge")
+    if shown is None:
+        return ""
+    count = chat.unread_total(viewer_id)
+    return "" if count == shown else _render("chat/_badge.html", count=count, oob=True)
 
 
 @live.renderer("chat_typing")

@@ -51,6 +51,8 @@ def index():
 @bp.get("/badge")
 @login_required
 def badge():
+    """The badge alone. Pages no longer ask for it (their socket's ready frame brings it when it changed);
+    kept for tabs opened before that, which still do when their socket reconnects."""
     return render_template("chat/_badge.html", count=chat.unread_total(current_user.id))
 
 

@@ -2,6 +2,7 @@
 out of band."""
 
 from socialapp.realtime import Live, render_fragment
+from socialapp.realtime.ready import shown_count
 from socialapp.services import notifications
 from socialapp.services.notification_groups import FILTERS, parse_key
 
@@ -31,3 +32,13 @@ def bell_fragment(viewer_id, event):
         fresh=bool(event.get("fresh")),
         page_lists=page_lists,
     )
+
+
+@live.on_ready
+def bell_if_changed(viewer_id, marks):
+    """For the "ready" frame: the bell, when its count is no longer the one the page shows (`?bell=N`)."""
+    shown = shown_count(marks, "bell")
+    if shown is None:
+        return ""
+    count = notifications.unread_count(viewer_id)
+    return "" if count == shown else render_fragment("notifications/_bell.html", count=count, oob=True)

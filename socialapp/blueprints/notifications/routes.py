@@ -32,6 +32,8 @@ def _shown():
 @bp.get("/notifications/bell")
 @login_required
 def bell():
+    """The bell alone. Pages no longer ask for it (their socket's ready frame brings it when it changed);
+    kept for tabs opened before that, which still do when their socket reconnects."""
     return render_template("notifications/_bell.html", count=notifications.unread_count(current_user.id))
 
 

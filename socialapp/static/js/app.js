@@ -7,14 +7,36 @@ document.addEventListener("click", (event) => {
 
 // The page's one socket is #live (base.html), opened by htmx's WebSocket extension, which reopens it after
 // a drop as its reconnect settings say (htmx-config, base.html). The server says {"ready": true} once the
-// socket is registered for pushes: that becomes the document event `live:ready`, whose detail is the
-// extension's connection (scripts send on connection.socket). Parts of the page that show live data
-// refetch on it (hx-trigger="live:ready from:document"), so nothing published before then is missed.
+// socket is registered for pushes, with in `content` the counts that changed since the page was made (the
+// extension swaps them in first): that becomes the document event `live:ready`, whose detail is the
+// extension's connection (scripts send on connection.socket). Lists that show live data refetch on it
+// (hx-trigger="live:ready from:document"), so nothing published before then is missed.
 document.addEventListener("htmx:ws:after:message:incoming", (event) => {
   const { connection, message } = event.detail;
   if (typeof message.data === "string" && message.data.startsWith("{") && JSON.parse(message.data).ready) {
     document.dispatchEvent(new CustomEvent("live:ready", { detail: { connection } }));
   }
+});
+
+// The socket's URL says what the page's live counts show (?bell=2&badge=0, from their data-count), read as
+// each socket opens, the first and every reconnect: the server's "ready" frame then brings, out of band,
+// only the counts that changed meanwhile (socialapp/realtime/ready.py), and the page asks for nothing.
+const MARKS = { bell: "bell", badge: "chat-badge" }; // query argument -> id of the element showing the count
+function withMarks(base) {
+  const url = new URL(base);
+  for (const [name, id] of Object.entries(MARKS)) {
+    const count = document.getElementById(id)?.dataset.count;
+    if (count !== undefined) url.searchParams.set(name, count);
+    else url.searchParams.delete(name);
+  }
+  return url.href;
+}
+document.addEventListener("htmx:ws:before:connection", (event) => {
+  const { connection } = event.detail;
+  if (Object.getOwnPropertyDescriptor(connection, "url")?.get) return;
+  const base = connection.url;
+  // A getter, since the extension reads connection.url when it opens each socket, after its reconnect delay.
+  Object.defineProperty(connection, "url", { get: () => withMarks(base), configurable: true });
 });
 
 // The extension reconnects only after a socket has closed, and gives none a time limit: a handshake the
