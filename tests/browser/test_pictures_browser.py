@@ -273,3 +273,19 @@ def test_without_javascript_a_refused_post_comes_back_with_its_text_and_descript
     expect(page.get_by_label("New post")).to_have_value("Typed without scripts")
     expect(page.get_by_label("Description for people who cannot see picture 1")).to_have_value("A described picture")
     expect(page.get_by_text("Please choose your pictures again")).to_be_visible()
+
+
+@pytest.mark.parametrize("screen", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_a_pictures_space_is_kept_before_its_file_arrives(open_page, live_server, screen):
+    live_server.make_user("ada")
+    post_as(live_server, "ada", "1 pictures", [(1200, 900)])
+    post_as(live_server, "ada", "3 pictures", [(1200, 900), (900, 1200), (3000, 1000)])
+    page = open_page("ada", **screen)
+    log_in(page, live_server, "ada")
+    page.route("**/media/**", lambda route: None)  # the files never come
+    page.goto(live_server("/"))
+    feed = page.get_by_label("Your feed")
+    box = feed.get_by_role("img", name="Picture 1 of 1, not described").bounding_box()
+    assert box["width"] > 200 and abs(box["width"] / box["height"] - 4 / 3) < 0.02, box
+    for number in (1, 2, 3):
+        assert feed.get_by_role("img", name=f"Picture {number} of 3, not described").bounding_box()["height"] > 50
