@@ -314,3 +314,16 @@ def test_role_changes_settings_and_invitations_are_audited(people, app):
         ("ada", "invitation.revoke"),
     ]
     assert db.session.scalars(select(AuditEntry.reason)).first().startswith("member to moderator")
+
+
+def test_a_suspended_person_is_never_suggested(people):
+    from socialapp.services import social
+
+    bob, cy, mo = people["bob"], people["cy"], people["mo"]
+    social.follow(cy, mo)
+    social.follow(mo, bob)  # bob is a friend of a friend of cy's: her first suggestion
+    assert social.suggestions(cy)[0][0].username == "bob"
+    assert "bob" in [user.username for user, _ in social.suggestions_box(cy)]
+    moderation.suspend(people["ada"], bob, "Spam")
+    assert "bob" not in [user.username for user, _ in social.suggestions(cy)]
+    assert "bob" not in [user.username for user, _ in social.suggestions_box(cy)]  # the box's cached ranking too

@@ -16,6 +16,7 @@ depends_on = None
 def upgrade():
     op.add_column("users", sa.Column("suspended_at", sa.DateTime(), nullable=True))
     op.add_column("users", sa.Column("suspended_reason", sa.Text(), nullable=False, server_default=""))
+    op.create_index("ix_users_suspended_at", "users", ["suspended_at"])
     op.create_table(
         "mutes",
         sa.Column("muter_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
@@ -66,6 +67,7 @@ def downgrade():
     op.drop_table("audit_log")
     op.drop_table("reports")
     op.drop_table("mutes")
+    op.drop_index("ix_users_suspended_at", table_name="users")
     # SQLite (3.35+) drops the columns in place; a batch copy of the table would lose its expression indexes.
     op.execute("ALTER TABLE users DROP COLUMN suspended_reason")
     op.execute("ALTER TABLE users DROP COLUMN suspended_at")

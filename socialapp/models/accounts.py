@@ -64,6 +64,8 @@ class User(UserMixin, db.Model):
 
     __table_args__ = (
         Index("uq_users_username_lower", func.lower(username), unique=True),
+        # The few suspended people, which every list leaves out (services/visibility.py).
+        Index("ix_users_suspended_at", "suspended_at"),
         Index(
             "ix_users_username_prefix",
             func.lower(username),

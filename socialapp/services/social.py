@@ -168,7 +168,7 @@ def following_page(viewer, user, cursor=None, limit=PAGE_SIZE):
 
 
 def _not_suggested(viewer_id, user_id_column):
-    """Conditions leaving out the viewer, whom they follow, and anyone in a block with them."""
+    """Conditions leaving out the viewer, whom they follow, and anyone hidden from them (a block, a suspension)."""
     mine = select(Follow.followed_id).where(Follow.follower_id == viewer_id)
     return (user_id_column != viewer_id, user_id_column.not_in(mine), user_id_column.not_in(hidden_user_ids(viewer_id)))
 
@@ -176,8 +176,8 @@ def _not_suggested(viewer_id, user_id_column):
 def suggestions(viewer, limit=10):
     """People to follow: friends of friends ranked by mutual connections, then the most followed.
 
-    Returns (user, mutual count) pairs. Never the viewer, people they follow, or anyone in a block
-    with them either way.
+    Returns (user, mutual count) pairs. Never the viewer, people they follow, anyone in a block with them
+    either way, or anyone suspended.
     """
     second = Follow.__table__.alias("second")
     mine = select(Follow.followed_id).where(Follow.follower_id == viewer.id)

@@ -25,10 +25,11 @@ _Suspended = aliased(User)
 
 
 def hidden_user_ids(viewer_id):
-    """A SELECT of the ids of users in a block with `viewer_id`, either way."""
+    """A SELECT of the ids of users hidden from `viewer_id`: in a block with them, either way, or suspended."""
     return union(
         select(Block.blocked_id).where(Block.blocker_id == viewer_id),
         select(Block.blocker_id).where(Block.blocked_id == viewer_id),
+        select(User.id).where(User.suspended_at.is_not(None)),
     )
 
 
