@@ -63,8 +63,4 @@ def muted_page(user, cursor=None, limit=PAGE_SIZE):
         .join(Mute, Mute.muted_id == User.id)
         .where(Mute.muter_id == user.id, visible_to(user.id, User.id))
     )
-    stmt = paging.newest_first(stmt, Mute.created_at, Mute.muted_id, cursor, limit)
-    page, next_cursor = paging.split(
-        db.session.execute(stmt).all(), limit, lambda row: paging.encode(row[1], row[0].id)
-    )
-    return [person for person, _ in page], next_cursor
+    return paging.people_newest_first(stmt, Mute.created_at, Mute.muted_id, cursor, limit)

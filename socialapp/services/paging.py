@@ -9,6 +9,8 @@ from datetime import datetime
 
 from sqlalchemy import desc, tuple_
 
+from socialapp.extensions import db
+
 MAX_ID = 2**31 - 1
 
 
@@ -58,3 +60,11 @@ def split(rows, limit, cursor_of):
     """(the first `limit` rows, the cursor of the next page or None): `rows` holds up to limit + 1."""
     page = rows[:limit]
     return page, (cursor_of(page[-1]) if len(rows) > limit else None)
+
+
+def people_newest_first(stmt, time_column, id_column, cursor, limit):
+    """(people, next cursor): a page of `stmt`, a SELECT of (User, `time_column`) such as a follow's or a
+    block's time, newest first, with (that time, the person's id in `id_column`) as the cursor."""
+    stmt = newest_first(stmt, time_column, id_column, cursor, limit)
+    page, next_cursor = split(db.session.execute(stmt).all(), limit, lambda row: encode(row[1], row[0].id))
+    return [person for person, _ in page], next_cursor

@@ -248,11 +248,7 @@ def likers_page(viewer, post_id, cursor=None, limit=LIKERS_PAGE_SIZE):
         .join(Like, Like.user_id == User.id)
         .where(Like.post_id == post.id, visible_to(viewer.id, User.id))
     )
-    stmt = paging.newest_first(stmt, Like.created_at, Like.user_id, cursor, limit)
-    page, next_cursor = paging.split(
-        db.session.execute(stmt).all(), limit, lambda row: paging.encode(row[1], row[0].id)
-    )
-    return post, [user for user, _ in page], next_cursor
+    return post, *paging.people_newest_first(stmt, Like.created_at, Like.user_id, cursor, limit)
 
 
 @account_deleting.connect

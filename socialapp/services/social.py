@@ -109,11 +109,7 @@ def unblock(user, other):
 def blocked_page(user, cursor=None, limit=PAGE_SIZE):
     """(users, next_cursor): whom `user` blocks, most recent first."""
     stmt = select(User, Block.created_at).join(Block, Block.blocked_id == User.id).where(Block.blocker_id == user.id)
-    stmt = paging.newest_first(stmt, Block.created_at, Block.blocked_id, cursor, limit)
-    page, next_cursor = paging.split(
-        db.session.execute(stmt).all(), limit, lambda row: paging.encode(row[1], row[0].id)
-    )
-    return [blocked for blocked, _ in page], next_cursor
+    return paging.people_newest_first(stmt, Block.created_at, Block.blocked_id, cursor, limit)
 
 
 class Relation(NamedTuple):
@@ -150,11 +146,7 @@ def _follow_list(viewer, user, direction, cursor, limit):
         .where(own_col == user.id, visible_to(viewer.id, User.id))
     )
     # The cursor is the follow's time and the other person's id.
-    stmt = paging.newest_first(stmt, Follow.created_at, other_col, cursor, limit)
-    page, next_cursor = paging.split(
-        db.session.execute(stmt).all(), limit, lambda row: paging.encode(row[1], row[0].id)
-    )
-    return [user for user, _ in page], next_cursor
+    return paging.people_newest_first(stmt, Follow.created_at, other_col, cursor, limit)
 
 
 def followers_page(viewer, user, cursor=None, limit=PAGE_SIZE):
