@@ -12,7 +12,7 @@ from socialapp.extensions import db
 from socialapp.models import Comment, Message, Post, Report, User
 from socialapp.models.base import utcnow
 from socialapp.realtime import publish_on_commit
-from socialapp.services import accounts, audit, chat, comments, notifications, paging, posts, roles, sessions
+from socialapp.services import accounts, audit, chat, comments, notifications, paging, posts, roles, sessions, text
 from socialapp.services.errors import Forbidden, InvalidInput, NotFound
 from socialapp.services.text import starts_with
 from socialapp.services.visibility import visible_user
@@ -29,6 +29,9 @@ DISMISSED, REMOVED, SUSPENDED = "dismissed", "removed", "suspended"
 OUTCOMES = (DISMISSED, REMOVED, SUSPENDED)
 NOTE_LIMIT = 1000
 REASON_LIMIT = 500
+NOTE_TOO_LONG = "Keep the note under {limit:,} characters (it has {length:,})."
+NO_REASON = "Give a reason: the person and the other moderators will read it."
+REASON_TOO_LONG = "Keep the reason under {limit} characters (it has {length})."
 EXCERPT_LIMIT = 500
 QUEUE_SIZE = 50
 PEOPLE_PAGE_SIZE = 30
@@ -73,10 +76,10 @@ def reportable(reporter, subject_type, subject_id):
 
 def _excerpt(subject_type, subject):
     if subject_type == "user":
-        text = f"{subject.full_name} (@{subject.username}): {subject.bio}".strip()
+        said = f"{subject.full_name} (@{subject.username}): {subject.bio}".strip()
     else:
-        text = subject.body or ""
-    return text[:EXCERPT_LIMIT]
+        said = subject.body or ""
+    return said[:EXCERPT_LIMIT]
 
 
 def report(reporter, subject_type, subject_id, reason, note=""):
@@ -87,9 +90,7 @@ def report(reporter, subject_type, subject_id, reason, note=""):
     subject, author = reportable(reporter, subject_type, subject_id)
     if reason not in REASONS:
         raise InvalidInput("Choose why you report this.")
-    note = (note or "").strip()
-    if len(note) > NOTE_LIMIT:
-        raise InvalidInput(f"Keep the note under {NOTE_LIMIT:,} characters (it has {len(note):,}).")
+    note = text.clean_text(note, NOTE_LIMIT, InvalidInput, "", NOTE_TOO_LONG, allow_empty=True)
     existing = db.session.scalar(
         select(Report).where(
             Report.reporter_id == reporter.id,
@@ -227,12 +228,7 @@ def resolve(moderator, report_id, outcome, reason=""):
 
 
 def _checked_reason(reason, required=True):
-    reason = (reason or "").strip()
-    if required and not reason:
-        raise InvalidInput("Give a reason: the person and the other moderators will read it.")
-    if len(reason) > REASON_LIMIT:
-        raise InvalidInput(f"Keep the reason under {REASON_LIMIT} characters (it has {len(reason)}).")
-    return reason
+    return text.clean_text(reason, REASON_LIMIT, InvalidInput, NO_REASON, REASON_TOO_LONG, allow_empty=not required)
 
 
 def check_may_suspend(actor, person):
