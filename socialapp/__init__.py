@@ -13,6 +13,7 @@ from socialapp.extensions import csrf, db, limiter, login_manager, mail, migrate
 from socialapp.inputs import register_inputs
 from socialapp.observability import configure_logging
 from socialapp.services import mail as mail_service
+from socialapp.services import storage
 
 
 def create_app(config=None):
@@ -23,8 +24,8 @@ def create_app(config=None):
         app.config.from_mapping(config)
     config_module.check(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
-    os.makedirs(app.config["MEDIA_ROOT"], exist_ok=True)
     configure_logging(app)
+    storage.init_app(app)
 
     if app.config["TRUSTED_PROXIES"]:
         # Real client addresses (rate limits, logs) and https URLs behind nginx. Not X-Forwarded-Host: the

@@ -100,6 +100,14 @@ def from_environment(instance_path):
         # Behind nginx: the internal location that serves MEDIA_ROOT (e.g. /_media/); the app checks access
         # and answers with X-Accel-Redirect. Empty: the app sends the files itself.
         "MEDIA_ACCEL_REDIRECT": os.environ.get("MEDIA_ACCEL_REDIRECT", ""),
+        # Where media live (services/storage.py): "local" (MEDIA_ROOT, one host) or "s3" (an S3-compatible
+        # bucket several hosts share; credentials as boto3 finds them, e.g. AWS_ACCESS_KEY_ID and
+        # AWS_SECRET_ACCESS_KEY). S3_ENDPOINT_URL for a store other than AWS (MinIO, Ceph, Garage...).
+        "MEDIA_STORAGE": os.environ.get("MEDIA_STORAGE", "local"),
+        "S3_BUCKET": os.environ.get("S3_BUCKET", ""),
+        "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL") or None,
+        "S3_REGION": os.environ.get("S3_REGION") or None,
+        "S3_KEY_PREFIX": os.environ.get("S3_KEY_PREFIX", ""),
         # Uploads: a request may carry several images; each image is checked on its own.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(25 * 1024 * 1024))),
         "MAX_IMAGE_BYTES": int(os.environ.get("MAX_IMAGE_BYTES", str(8 * 1024 * 1024))),

@@ -4,7 +4,6 @@ import functools
 import os
 import re
 import secrets
-import shutil
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -17,7 +16,7 @@ from socialapp import localtime
 from socialapp.extensions import db
 from socialapp.models import User
 from socialapp.models.base import utcnow
-from socialapp.services import instance, invitations, roles, sessions, tokens
+from socialapp.services import instance, invitations, roles, sessions, storage, tokens
 from socialapp.services.errors import InvalidInput
 from socialapp.services.mail import send_email, site_url
 from socialapp.signals import account_deleting
@@ -430,7 +429,7 @@ def remove_account(user):
     account_deleting.send(current_app._get_current_object(), user=user)
     db.session.delete(user)
     db.session.commit()
-    shutil.rmtree(user_media_dir(user.id), ignore_errors=True)
+    storage.media().delete_prefix(storage.media_prefix(user.id))
 
 
 def delete_account_problems(user, password):
@@ -441,5 +440,5 @@ def delete_account_problems(user, password):
 
 
 def user_media_dir(user_id):
-    """Every file a user uploads lives under this folder, so deleting the account removes them."""
+    """The folder of a user's files in local storage (storage.media_prefix names them in any store)."""
     return os.path.join(current_app.config["MEDIA_ROOT"], "u", str(user_id))

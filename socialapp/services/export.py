@@ -5,7 +5,7 @@ Nothing is held in memory whole, whatever the size of the account:
 - rows are read in keyset batches of EXPORT_BATCH_SIZE, each batch one query starting after the last row
   of the one before, as plain column rows that the session does not keep;
 - each list is a JSON array written one element (one line) at a time into its zip entry;
-- pictures are copied into the zip in chunks (zipfile copies a file 8 KiB at a time).
+- pictures are copied into the zip in chunks, from the local folder or the object store alike.
 
 The zip is written to an anonymous temporary file with the standard library's zipfile and sent from there
 (rather than streamed as it is made, which would need a new dependency): memory stays bounded all the same,
@@ -18,7 +18,6 @@ file has no name, so the system takes it back when it is closed, even if the pro
 import contextlib
 import io
 import json
-import os
 import tempfile
 import zipfile
 
@@ -30,7 +29,7 @@ from socialapp.extensions import db
 from socialapp.models import Block, Comment, ConversationMember, Follow, Like, Message, Post, PostImage, User
 from socialapp.models.accounts import SOCIAL_LINKS
 from socialapp.models.base import utcnow
-from socialapp.services import images, pictures, profiles
+from socialapp.services import images, pictures, profiles, storage
 
 # Pictures are stored in sizes only; the largest size kept is the nearest to what was uploaded.
 AVATAR_SIZES = sorted(profiles.PICTURE_VARIANTS, key=lambda name: -profiles.PICTURE_VARIANTS[name][0])
@@ -98,15 +97,17 @@ def write_export(user, out):
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         readme = README.format(site=_site_name(), username=user.username, date=utcnow().date().isoformat())
         archive.writestr("README.txt", readme)
-        archive.writestr("profile.json", json.dumps(_profile(user), indent=2, ensure_ascii=False) + "\n")
-        _write_array(archive, "posts.json", _posts(user.id))
+        # Pictures first: the JSON files name only those the zip holds, with no second look in the store.
+        added = _add_pictures(archive, user)
+        profile = _profile(user, "pictures/avatar.jpg" in added)
+        archive.writestr("profile.json", json.dumps(profile, indent=2, ensure_ascii=False) + "\n")
+        _write_array(archive, "posts.json", _posts(user.id, added))
         _write_array(archive, "comments.json", _comments(user.id))
         _write_array(archive, "likes.json", _likes(user.id))
         _write_array(archive, "following.json", _following(user.id))
         _write_array(archive, "followers.json", _followers(user.id))
         _write_array(archive, "blocks.json", _blocks(user.id))
         _write_array(archive, "messages.json", _messages(user.id))
-        _add_pictures(archive, user)
 
 
 def _site_name():
@@ -152,20 +153,7 @@ def _in_batches(stmt, keys, key_of):
         yield from rows
 
 
-def _largest(owner_id, key, sizes):
-    """The path of the largest stored size of picture `key`, or None when none is on disk."""
-    for size in sizes:
-        try:
-            path = images.image_path(owner_id, key, size)
-        except ValueError:
-            return None
-        if os.path.exists(path):
-            return path
-    return None
-
-
-def _profile(user):
-    has_avatar = bool(user.avatar_key and _largest(user.id, user.avatar_key, AVATAR_SIZES))
+def _profile(user, has_avatar):
     return {
         "username": user.username,
         "first_name": user.first_name,
@@ -185,18 +173,18 @@ def _profile(user):
 
 
 def _post_picture(user_id, row):
-    """(path on disk or None, name in the zip) of a post picture's largest stored file (pictures.full_file)."""
+    """(media key, name in the zip) of a post picture's largest stored file (pictures.full_file), or
+    (None, None) for a malformed reference."""
     variant, extension = pictures.full_file(row)
     try:
-        path = images.image_path(user_id, row.key, variant, extension)
+        name = images.media_key(user_id, row.key, variant, extension)
     except ValueError:
         return None, None
-    name = f"pictures/posts/{row.post_id}-{row.position + 1}.{extension}"
-    return (path, name) if os.path.exists(path) else (None, None)
+    return name, f"pictures/posts/{row.post_id}-{row.position + 1}.{extension}"
 
 
-def _post_pictures(user_id, post_ids):
-    """{post id: [picture]} for a batch of posts, in one query."""
+def _post_pictures(user_id, post_ids, added):
+    """{post id: [picture]} for a batch of posts, in one query; `added` the names of the files in the zip."""
     rows = db.session.execute(
         select(
             PostImage.post_id, PostImage.key, PostImage.position, PostImage.alt_text, PostImage.width, PostImage.height
@@ -209,7 +197,7 @@ def _post_pictures(user_id, post_ids):
         _, name = _post_picture(user_id, row)
         found.setdefault(row.post_id, []).append(
             {
-                "file": name,
+                "file": name if name in added else None,
                 "alt_text": row.alt_text or "",
                 "width": row.width,
                 "height": row.height,
@@ -218,11 +206,11 @@ def _post_pictures(user_id, post_ids):
     return found
 
 
-def _posts(user_id):
+def _posts(user_id, added):
     columns = (Post.id, Post.body, Post.created_at, Post.edited_at, Post.likes_count, Post.comments_count)
     stmt = select(*columns).where(Post.author_id == user_id)
     for rows in _batches(stmt, (Post.id,), lambda row: (row.id,)):
-        found = _post_pictures(user_id, [row.id for row in rows])
+        found = _post_pictures(user_id, [row.id for row in rows], added)
         for row in rows:
             yield {
                 "id": row.id,
@@ -318,19 +306,31 @@ def _messages(user_id):
 
 
 def _add_pictures(archive, user):
-    """The avatar and every post picture, each in its largest stored size, copied in chunks. Pictures are
-    JPEG or WebP already, so they are stored without compressing them again."""
-    if user.avatar_key:
-        path = _largest(user.id, user.avatar_key, AVATAR_SIZES)
-        if path:
-            archive.write(path, "pictures/avatar.jpg", compress_type=zipfile.ZIP_STORED)
+    """The avatar and every post picture, each in its largest stored size, copied in chunks; the set of
+    their names in the zip. Pictures are JPEG or WebP already, so they are stored without compressing them
+    again. A picture deleted with its post meanwhile is left out (its post may be in posts.json)."""
+    added = set()
+    for size in AVATAR_SIZES if user.avatar_key and images.KEY_RE.match(user.avatar_key) else ():
+        if _add_file(archive, images.media_key(user.id, user.avatar_key, size), "pictures/avatar.jpg"):
+            added.add("pictures/avatar.jpg")
+            break
     stmt = select(
         PostImage.id, PostImage.post_id, PostImage.key, PostImage.position, PostImage.width, PostImage.height
     ).join(Post, Post.id == PostImage.post_id)
     stmt = stmt.where(Post.author_id == user.id)
     for row in _in_batches(stmt, (PostImage.id,), lambda row: (row.id,)):
-        path, name = _post_picture(user.id, row)
-        if path:
-            # A picture deleted with its post since it was found is left out (its post may be in posts.json).
-            with contextlib.suppress(FileNotFoundError):
-                archive.write(path, name, compress_type=zipfile.ZIP_STORED)
+        name, zip_name = _post_picture(user.id, row)
+        if name and _add_file(archive, name, zip_name):
+            added.add(zip_name)
+    return added
+
+
+def _add_file(archive, name, zip_name):
+    """Copy the stored file `name` into the zip as `zip_name`, a chunk at a time; False when it is gone."""
+    try:
+        source = storage.media().open(name)
+    except storage.NotStored:
+        return False
+    with source, archive.open(zipfile.ZipInfo(zip_name, date_time=utcnow().timetuple()[:6]), "w") as entry:
+        storage.copy(source, entry)
+    return True

@@ -25,6 +25,7 @@ import warnings
 from flask import current_app
 from PIL import Image, ImageOps, features
 
+from socialapp.services import storage
 from socialapp.services.accounts import user_media_dir
 
 # MPO is JPEG with more pictures after the first (phone cameras write it); the first is the photo.
@@ -183,14 +184,17 @@ def _decoding_slot():
         slots.release()
 
 
-def _save(image, path, extension="jpg"):
+def _save(image, key, extension="jpg"):
+    """Encode `image` and store it under the media key `key`."""
     # A fresh image has an empty `info`, so no EXIF, ICC profile or comment can ride along.
     clean = Image.new("RGB", image.size)
     clean.paste(image)
+    encoded = io.BytesIO()
     if EXTENSIONS[extension][0] == "WEBP":
-        clean.save(path, "WEBP", quality=WEBP_QUALITY, method=4)
+        clean.save(encoded, "WEBP", quality=WEBP_QUALITY, method=4)
     else:
-        clean.save(path, "JPEG", quality=JPEG_QUALITY, optimize=True)
+        clean.save(encoded, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    storage.media().save(key, encoded.getvalue(), EXTENSIONS[extension][1])
 
 
 def store_image(upload, owner_id, variants):
@@ -204,15 +208,13 @@ def store_image(upload, owner_id, variants):
         if not VARIANT_RE.match(name):
             raise ValueError(f"bad variant name {name!r}")
     key = secrets.token_urlsafe(18)
-    folder = os.path.join(user_media_dir(owner_id), "img")
     with _decoding_slot():
         image = _open_checked(_read_limited(upload), variants)
         ImageOps.exif_transpose(image, in_place=True)
         image = _to_rgb(image)
-        os.makedirs(folder, exist_ok=True)
         try:
             for name, (max_w, max_h, square) in variants.items():
-                _save(_variant(image, max_w, max_h, square), os.path.join(folder, f"{key}-{name}.jpg"))
+                _save(_variant(image, max_w, max_h, square), media_key(owner_id, key, name))
         except BaseException:
             delete_image(owner_id, key)
             raise
@@ -232,19 +234,16 @@ def store_widths(upload, owner_id, widths, max_side):
     Files are named `<key>-w<width>.<SIZED_EXTENSION>`. Raises ImageError as store_image does.
     """
     key = secrets.token_urlsafe(18)
-    folder = os.path.join(user_media_dir(owner_id), "img")
     with _decoding_slot():
         image = _open_checked(_read_limited(upload), {"full": (max_side, max_side, False)})
         ImageOps.exif_transpose(image, in_place=True)
         full = _variant(_to_rgb(image), max_side, max_side, False)
         del image
-        os.makedirs(folder, exist_ok=True)
         try:
             for width in sized_widths(full.width, widths):
                 height = max(1, round(full.height * width / full.width))
                 sized = full if width == full.width else full.resize((width, height), Image.Resampling.LANCZOS)
-                path = os.path.join(folder, f"{key}-w{width}.{SIZED_EXTENSION}")
-                _save(sized, path, SIZED_EXTENSION)
+                _save(sized, media_key(owner_id, key, f"w{width}", SIZED_EXTENSION), SIZED_EXTENSION)
         except BaseException:
             delete_image(owner_id, key)
             raise
@@ -256,36 +255,40 @@ def is_valid_reference(key, variant):
     return bool(KEY_RE.match(key or "")) and bool(VARIANT_RE.match(variant or ""))
 
 
+def media_key(owner_id, key, variant, extension="jpg"):
+    """The storage key of a stored variant (`u/<owner>/img/<key>-<variant>.<extension>`); ValueError for
+    a malformed reference."""
+    if not is_valid_reference(key, variant) or extension not in EXTENSIONS:
+        raise ValueError("bad image reference")
+    return f"{storage.media_prefix(owner_id)}img/{key}-{variant}.{extension}"
+
+
 def image_path(owner_id, key, variant, extension="jpg"):
-    """The absolute path of a stored variant; ValueError for a malformed reference."""
+    """The absolute path of a stored variant in local storage; ValueError for a malformed reference."""
     if not is_valid_reference(key, variant) or extension not in EXTENSIONS:
         raise ValueError("bad image reference")
     return os.path.join(os.path.abspath(user_media_dir(int(owner_id))), "img", f"{key}-{variant}.{extension}")
 
 
-def accel_redirect(path):
-    """The internal nginx address of the media file at `path` when MEDIA_ACCEL_REDIRECT names one
-    (nginx then sends the file itself, the app having checked access), else None."""
+def accel_redirect(media_key):
+    """The internal nginx address of the local file stored under `media_key` when MEDIA_ACCEL_REDIRECT
+    names one (nginx then sends the file itself, the app having checked access), else None."""
     prefix = current_app.config.get("MEDIA_ACCEL_REDIRECT")
-    if not prefix:
+    if not prefix or storage.media().kind != "local":
         return None
-    relative = os.path.relpath(path, os.path.abspath(current_app.config["MEDIA_ROOT"]))
-    return prefix.rstrip("/") + "/" + relative.replace(os.sep, "/")
+    return prefix.rstrip("/") + "/" + media_key
 
 
 def delete_image(owner_id, key):
     """Remove every variant of a stored image; a missing image is not an error."""
     if not key or not KEY_RE.match(key):
         return
-    folder = os.path.join(user_media_dir(owner_id), "img")
-    try:
-        names = os.listdir(folder)
-    except FileNotFoundError:
-        return
-    for name in names:
+    store = storage.media()
+    folder = f"{storage.media_prefix(owner_id)}img/"
+    # Listed by the key's own prefix: one request to an object store however many files the folder holds.
+    for name, _ in list(store.list(f"{folder}{key}-")):
         # Variant names hold no "-", so only this key's own files match.
-        base, _, extension = name.rpartition(".")
+        base, _, extension = name[len(folder) :].rpartition(".")
         stem, _, variant = base.rpartition("-")
         if stem == key and extension in EXTENSIONS and VARIANT_RE.match(variant):
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(os.path.join(folder, name))
+            store.delete(name)

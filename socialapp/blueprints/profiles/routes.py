@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from socialapp.blueprints.posts.routes import page_context
 from socialapp.blueprints.profiles.forms import ProfileForm
-from socialapp.services import feed, images, profiles, social
+from socialapp.services import feed, images, profiles, social, storage
 from socialapp.services.visibility import is_blocked_between, visible_user_named
 from socialapp.web import is_htmx, redirect_page
 
@@ -113,20 +113,53 @@ def remove_picture():
 @bp.get("/media/<int:owner_id>/<key>/<variant>.<any(webp):extension>")
 @login_required
 def media(owner_id, key, variant, extension):
-    """A stored picture, for anyone logged in who is not in a block with its owner."""
+    """A stored picture, for anyone logged in who is not in a block with its owner: sent from the local
+    folder (or by nginx), or streamed from the object store (docs/pictures.md, "Where files live")."""
     if not images.is_valid_reference(key, variant) or is_blocked_between(current_user.id, owner_id):
         abort(404)
-    path = images.image_path(owner_id, key, variant, extension)
-    if not os.path.isfile(path):
-        abort(404)
+    name = images.media_key(owner_id, key, variant, extension)
     mimetype = images.EXTENSIONS[extension][1]
-    if accel := images.accel_redirect(path):  # nginx sends the file (docs/deploy.md, "Media")
+    store = storage.media()
+    if accel := images.accel_redirect(name):  # nginx sends the file (docs/deploy.md, "Media")
+        if not store.exists(name):
+            abort(404)
         response = current_app.response_class(mimetype=mimetype, headers={"X-Accel-Redirect": accel})
         response.cache_control.max_age = MEDIA_MAX_AGE
-    else:
+    elif store.kind == "local":
+        path = store.path(name)
+        if not os.path.isfile(path):
+            abort(404)
         response = send_file(path, mimetype=mimetype, max_age=MEDIA_MAX_AGE)
+    else:
+        response = _streamed(store, name, mimetype)
     # Only the viewer's own browser may keep it: who may see a picture depends on blocks.
     response.cache_control.public = False
     response.cache_control.private = True
     response.cache_control.immutable = True
     return response
+
+
+def _streamed(store, name, mimetype):
+    """The object `name` sent as the store gives it, a chunk at a time. A key names one content for good,
+    so a browser holding it revalidates with the key alone: If-None-Match of the key's ETag is a 304."""
+    etag = name.rpartition("/")[2]
+    if request.if_none_match.contains(etag):
+        response = current_app.response_class(status=304)
+    else:
+        try:
+            body = store.open(name)
+        except storage.NotStored:
+            abort(404)
+        response = current_app.response_class(_chunks(body), mimetype=mimetype, direct_passthrough=True)
+        response.content_length = body.size
+    response.set_etag(etag)
+    response.cache_control.max_age = MEDIA_MAX_AGE
+    return response
+
+
+def _chunks(body):
+    try:
+        while chunk := body.read(storage.CHUNK):
+            yield chunk
+    finally:
+        body.close()
