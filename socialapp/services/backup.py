@@ -4,6 +4,9 @@ SQLite is copied with its online backup API (consistent while the app runs); Pos
 custom format, restored by pg_restore. The archive holds the database file, `media/`, and last
 `manifest.json`: the row counts of the dump, taken in the same snapshot as the dump, and the size and
 SHA-256 of every file in the archive, taken as it was written, so a restore can check all of it first.
+
+The media come from the instance's store, the local folder or the object store alike
+(services/storage.py), each file read in chunks as it is written: `media/<key>` in the archive.
 """
 
 import hashlib
@@ -21,6 +24,7 @@ from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from socialapp.extensions import db
+from socialapp.services import storage
 
 MANIFEST_NAME = "manifest.json"
 SQLITE_NAME = "database.sqlite3"
@@ -93,16 +97,8 @@ def _dump_postgres(workdir):
 
 
 def _media_files():
-    """(path, name in the archive) of every uploaded file. Top-level names starting with a dot are a
-    restore's own working folders, not media."""
-    root = current_app.config["MEDIA_ROOT"]
-    for folder, folders, names in os.walk(root):
-        if folder == root:
-            folders[:] = [f for f in folders if not f.startswith(".")]
-            names = [n for n in names if not n.startswith(".")]
-        for name in names:
-            full = os.path.join(folder, name)
-            yield full, f"{MEDIA_DIR}/{os.path.relpath(full, root)}"
+    """(key, size) of every uploaded file, listed before any is read."""
+    return list(storage.media().list())
 
 
 class _HashingReader:
@@ -118,15 +114,26 @@ class _HashingReader:
 
 
 def _add_file(archive, path, name):
-    """Add the file at `path` as `name`, hashing exactly the bytes written; its {size, sha256}, or None
-    when it was deleted before it could be read."""
+    """Add the file at `path` as `name`, hashing exactly the bytes written; its {size, sha256}."""
+    with open(path, "rb") as source:
+        info = archive.gettarinfo(fileobj=source, arcname=name)
+        reader = _HashingReader(source)
+        archive.addfile(info, reader)
+    return {"size": info.size, "sha256": reader.digest.hexdigest()}
+
+
+def _add_media(archive, key, size):
+    """Add the stored file `key` as `media/<key>`, as _add_file does; None when it was deleted before it
+    could be read."""
     try:
-        with open(path, "rb") as source:
-            info = archive.gettarinfo(fileobj=source, arcname=name)
-            reader = _HashingReader(source)
-            archive.addfile(info, reader)
-    except FileNotFoundError:
+        source = storage.media().open(key)
+    except storage.NotStored:
         return None
+    info = tarfile.TarInfo(f"{MEDIA_DIR}/{key}")
+    info.size, info.mode, info.mtime = size, 0o640, int(datetime.now(UTC).timestamp())
+    with source:
+        reader = _HashingReader(source)
+        archive.addfile(info, reader)
     return {"size": info.size, "sha256": reader.digest.hexdigest()}
 
 
@@ -154,14 +161,14 @@ def create_backup(archive_path, progress=lambda files: files, allow_empty=False)
         database_file, rows, revision = dump(workdir)
         if not allow_empty:
             _refuse_empty(rows)
-        media = list(_media_files())
+        media = _media_files()
         with _open_private(partial) as raw, tarfile.open(fileobj=raw, mode="w:gz") as archive:
             files = {
                 os.path.basename(database_file): _add_file(archive, database_file, os.path.basename(database_file))
             }
-            for full, name in progress(media):
-                if (added := _add_file(archive, full, name)) is not None:
-                    files[name] = added
+            for key, size in progress(media):
+                if (added := _add_media(archive, key, size)) is not None:
+                    files[f"{MEDIA_DIR}/{key}"] = added
             manifest = {
                 "format": FORMAT,
                 "created_at": datetime.now(UTC).isoformat(),

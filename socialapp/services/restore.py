@@ -2,8 +2,10 @@
 
 The whole archive is checked before anything is touched: its members (plain files with safe names, each
 once), the manifest, every file's size and SHA-256, and the database dump itself. The media are unpacked
-into a folder beside the live ones. Only then is the database replaced (in one transaction on PostgreSQL)
-and the media folder swapped for the new one by renames, so what was there before is replaced, not merged.
+into a folder beside the live ones (local storage) or on this host (object storage). Only then is the
+database replaced (in one transaction on PostgreSQL) and the media replaced, not merged: the local folder
+swapped for the new one by renames, or the objects uploaded and those the backup does not hold deleted
+(services/storage.py: replace_all).
 """
 
 import hashlib
@@ -15,12 +17,11 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
-import uuid
 
-from flask import current_app
 from sqlalchemy import func, inspect, select
 
 from socialapp.extensions import db
+from socialapp.services import storage
 from socialapp.services.backup import (
     MANIFEST_NAME,
     MEDIA_DIR,
@@ -157,19 +158,6 @@ def _replace_database(database):
         raise BackupError(f"pg_restore failed, and the database is as it was: {result.stderr.strip()}")
 
 
-def _swap_media(staging):
-    """Put the staged media in place of the live ones, by renames inside MEDIA_ROOT (which may be a mount)."""
-    root = current_app.config["MEDIA_ROOT"]
-    replaced = os.path.join(root, f".replaced-{uuid.uuid4().hex}")
-    os.mkdir(replaced)
-    for name in os.listdir(root):
-        if not name.startswith("."):
-            os.rename(os.path.join(root, name), os.path.join(replaced, name))
-    for name in os.listdir(staging):
-        os.rename(os.path.join(staging, name), os.path.join(root, name))
-    shutil.rmtree(replaced)
-
-
 def _check_and_unpack(archive_path, workdir, staging, progress):
     """Check the whole archive and unpack it; (manifest, database file). Nothing live is touched."""
     try:
@@ -192,14 +180,13 @@ def restore_backup(archive_path, force=False, progress=lambda members: members):
     database is replaced leaves everything as it was."""
     if not force and not _database_is_empty():
         raise BackupError("This instance already has data. Restore into an empty one, or pass --force to replace it.")
-    root = current_app.config["MEDIA_ROOT"]
-    os.makedirs(root, exist_ok=True)
-    staging = tempfile.mkdtemp(prefix=".restore-", dir=root)  # same file system, so the swap is renames
+    store = storage.media()
+    staging = store.staging_folder()
     try:
         with tempfile.TemporaryDirectory() as workdir:
             manifest, database = _check_and_unpack(archive_path, workdir, staging, progress)
             _replace_database(database)
-        _swap_media(staging)
+        store.replace_all(staging)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return manifest
