@@ -21,6 +21,7 @@ pytest_plugins = [
     "tests.support.browser",
     "tests.support.mailserver",
     "tests.support.redis_server",
+    "tests.support.s3_server",
     "tests.support.turn_server",
 ]
 
