@@ -4,6 +4,7 @@ tests/support/s3_server.py), and the media route keeps its checks (logged in, ve
 """
 
 import io
+import random
 import tarfile
 import zipfile
 
@@ -15,6 +16,7 @@ from socialapp.extensions import db as _db
 from socialapp.models import Post, PostImage, User
 from socialapp.services import accounts, backup, export, images, moderation, pictures, posts, profiles, storage
 from tests.conftest import app_config, empty_database, migrated_database
+from tests.support.factories import make_user as _make_user
 from tests.support.pictures import picture_bytes, upload
 
 
@@ -284,3 +286,40 @@ def test_a_store_that_cannot_work_stops_the_app_from_starting(tmp_path, settings
 def test_a_key_that_could_leave_the_store_is_refused(tmp_path, key):
     with pytest.raises(ValueError):
         storage.LocalStorage(str(tmp_path)).path(key)
+
+
+def test_the_demo_peoples_pictures_go_to_the_store(app):
+    from socialapp.services import demo
+
+    users = demo.seed_people(random.Random(7), lambda items, label: items)
+    assert users and all(u.avatar_key for u in users)
+    expected = sorted(images.media_key(u.id, u.avatar_key, v) for u in users for v in profiles.PICTURE_VARIANTS)
+    assert stored() == expected
+
+
+def test_a_backup_of_local_media_restores_into_an_s3_store(database_url, s3_bucket, tmp_path):
+    """Moving an instance to the object store by backup and restore: the archive names files by key either way."""
+    backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    source_folder, target_folder = tmp_path / "local", tmp_path / "s3"
+    source_folder.mkdir()
+    target_folder.mkdir()
+    archive_path = str(tmp_path / "backup.tar.gz")
+    with migrated_database(backend, source_folder, "socialapp_local") as url:
+        local = create_app(app_config(url, source_folder))
+        with local.app_context():
+            ada = _make_user("ada")
+            post = posts.create_post(ada, "engine", [picture()])
+            originals = {key: read(key) for key in stored()}
+            assert sorted(originals) == sorted(files_of(post))
+            assert local.test_cli_runner().invoke(args=["backup", archive_path]).exit_code == 0
+            _db.session.remove()
+            _db.engine.dispose()
+    with migrated_database(backend, target_folder, "socialapp_s3") as url:
+        s3 = create_app(app_config(url, target_folder, **s3_bucket))
+        with s3.app_context():
+            result = s3.test_cli_runner().invoke(args=["restore", archive_path])
+            assert result.exit_code == 0, result.output
+            assert storage.media().kind == "s3"
+            assert {key: read(key) for key in stored()} == originals
+            _db.session.remove()
+            _db.engine.dispose()
