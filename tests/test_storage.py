@@ -18,6 +18,7 @@ from socialapp.services import accounts, backup, export, images, moderation, pic
 from tests.conftest import app_config, empty_database, migrated_database
 from tests.support.factories import make_user as _make_user
 from tests.support.pictures import picture_bytes, upload
+from tests.support.services import free_port
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -323,3 +324,22 @@ def test_a_backup_of_local_media_restores_into_an_s3_store(database_url, s3_buck
             assert {key: read(key) for key in stored()} == originals
             _db.session.remove()
             _db.engine.dispose()
+
+
+def test_a_store_that_does_not_answer_is_a_503_not_a_500(s3_bucket, tmp_path, database_url):
+    """The object store down (here: nothing listens on its port) is the server's trouble, said as such."""
+    from socialapp.services.sessions import start_session
+
+    app = create_app(
+        app_config(database_url, tmp_path, **{**s3_bucket, "S3_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}"})
+    )
+    with app.app_context():
+        ada = _make_user("ada")
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = start_session(ada).get_id()
+        response = client.get(f"/media/{ada.id}/{'a' * 24}/w320.{images.SIZED_EXTENSION}")
+        assert response.status_code == 503
+        _db.session.remove()
+        empty_database(_db)
+        _db.engine.dispose()

@@ -29,6 +29,10 @@ class NotStored(Exception):
     """No file is stored under that key."""
 
 
+class Unavailable(Exception):
+    """The store could not be read (not answering, refusing our credentials): the server's fault, for now."""
+
+
 def media_prefix(user_id):
     """The key prefix of every file a user uploads, so deleting the account removes them all."""
     return f"u/{int(user_id)}/"
@@ -155,7 +159,7 @@ class S3Storage:
 
     def open(self, key):
         """The object's body, a stream read in chunks; NotStored when there is none."""
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             found = self.client.get_object(Bucket=self.bucket, Key=self._name(key))
@@ -163,7 +167,9 @@ class S3Storage:
         except ClientError as error:
             if self._missing(error):
                 raise NotStored(key) from None
-            raise
+            raise Unavailable(str(error)) from error
+        except BotoCoreError as error:
+            raise Unavailable(str(error)) from error
 
     def exists(self, key):
         from botocore.exceptions import ClientError

@@ -150,6 +150,9 @@ def _streamed(store, name, mimetype):
             body = store.open(name)
         except storage.NotStored:
             abort(404)
+        except storage.Unavailable as error:
+            current_app.logger.error("media store unavailable: %s", error)
+            abort(503)
         response = current_app.response_class(_chunks(body), mimetype=mimetype, direct_passthrough=True)
         response.content_length = body.size
     response.set_etag(etag)
