@@ -4,11 +4,13 @@ tests/support/s3_server.py), and the media route keeps its checks (logged in, ve
 """
 
 import io
+import os
 import random
 import tarfile
 import zipfile
 
 import pytest
+from PIL import Image
 from werkzeug.datastructures import FileStorage
 
 from socialapp import create_app
@@ -343,3 +345,52 @@ def test_a_store_that_does_not_answer_is_a_503_not_a_500(s3_bucket, tmp_path, da
         _db.session.remove()
         empty_database(_db)
         _db.engine.dispose()
+
+
+class ReadsRecorded:
+    """Wraps the app's store so that every read of an opened file records how much it asked for."""
+
+    def __init__(self, store):
+        self.store, self.sizes = store, []
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+    def open(self, key):
+        source, sizes = self.store.open(key), self.sizes
+
+        class Recorded:
+            def read(self, size=-1):
+                sizes.append(size)
+                return source.read(size)
+
+            def close(self):
+                source.close()
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                source.close()
+
+        return Recorded()
+
+
+def noise(size):
+    """A picture of random pixels, which no encoder makes small: its stored files are larger than a chunk."""
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3)).save(buffer, "PNG")
+    return FileStorage(io.BytesIO(buffer.getvalue()), "noise.png")
+
+
+def test_the_export_and_the_backup_read_pictures_in_bounded_chunks(app, make_user, tmp_path):
+    ada = make_user("ada")
+    post = posts.create_post(ada, "big", [noise((640, 480))])
+    assert max(size for key, size in storage.media().list() if key in files_of(post)) > 2 * storage.CHUNK
+    recorded = app.extensions["media_storage"] = ReadsRecorded(storage.media())
+    with export.export_archive(ada) as out:
+        assert out.read(2) == b"PK"
+    assert recorded.sizes and all(0 < size <= storage.CHUNK for size in recorded.sizes)
+    recorded.sizes.clear()
+    assert app.test_cli_runner().invoke(args=["backup", str(tmp_path / "backup.tar.gz")]).exit_code == 0
+    assert recorded.sizes and all(0 < size <= storage.CHUNK for size in recorded.sizes)

@@ -270,13 +270,13 @@ def image_path(owner_id, key, variant, extension="jpg"):
     return os.path.join(os.path.abspath(user_media_dir(int(owner_id))), "img", f"{key}-{variant}.{extension}")
 
 
-def accel_redirect(media_key):
-    """The internal nginx address of the local file stored under `media_key` when MEDIA_ACCEL_REDIRECT
+def accel_redirect(name):
+    """The internal nginx address of the local file stored under the key `name` when MEDIA_ACCEL_REDIRECT
     names one (nginx then sends the file itself, the app having checked access), else None."""
     prefix = current_app.config.get("MEDIA_ACCEL_REDIRECT")
     if not prefix or storage.media().kind != "local":
         return None
-    return prefix.rstrip("/") + "/" + media_key
+    return prefix.rstrip("/") + "/" + name
 
 
 def delete_image(owner_id, key):
