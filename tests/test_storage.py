@@ -342,6 +342,11 @@ def test_a_store_that_does_not_answer_is_a_503_not_a_500(s3_bucket, tmp_path, da
             session["_user_id"] = start_session(ada).get_id()
         response = client.get(f"/media/{ada.id}/{'a' * 24}/w320.{images.SIZED_EXTENSION}")
         assert response.status_code == 503
+        # A post with a picture is refused with a message, and nothing of it is kept.
+        posted = client.post("/posts", data={"body": "sunset", "images": [upload(picture_bytes())]})
+        assert posted.status_code == 503
+        assert b"Pictures cannot be stored right now" in posted.data
+        assert _db.session.query(Post).count() == 0
         _db.session.remove()
         empty_database(_db)
         _db.engine.dispose()

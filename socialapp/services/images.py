@@ -245,7 +245,9 @@ def store_widths(upload, owner_id, widths, max_side):
                 sized = full if width == full.width else full.resize((width, height), Image.Resampling.LANCZOS)
                 _save(sized, media_key(owner_id, key, f"w{width}", SIZED_EXTENSION), SIZED_EXTENSION)
         except BaseException:
-            delete_image(owner_id, key)
+            # With the store down the cleanup fails too: the files written stay, named by nothing.
+            with contextlib.suppress(storage.Unavailable):
+                delete_image(owner_id, key)
             raise
     return key, full.width, full.height
 

@@ -21,6 +21,8 @@ import uuid
 
 from flask import current_app
 
+from socialapp.services.errors import ServiceError
+
 # Bytes read at once when a file is copied (into a response, a zip, a backup): a few pages of memory.
 CHUNK = 64 * 1024
 
@@ -29,8 +31,16 @@ class NotStored(Exception):
     """No file is stored under that key."""
 
 
-class Unavailable(Exception):
-    """The store could not be read (not answering, refusing our credentials): the server's fault, for now."""
+class Unavailable(ServiceError):
+    """The store could not be read or written (not answering, refusing our credentials): the server's
+    fault, for now. Raised from an upload, it reaches the person as a 503 with this message, and the post
+    or picture is not made."""
+
+    status = 503
+
+    def __init__(self, detail=""):
+        super().__init__("Pictures cannot be stored right now. Please try again in a few minutes.")
+        self.detail = detail
 
 
 def media_prefix(user_id):
@@ -153,9 +163,20 @@ class S3Storage:
     def _missing(self, error):
         return error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound")
 
+    @contextlib.contextmanager
+    def _answering(self):
+        """The store's own failures (not answering, refusing our credentials) raised as Unavailable."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            yield
+        except (BotoCoreError, ClientError) as error:
+            raise Unavailable(str(error)) from error
+
     def save(self, key, data, content_type=None):
         extra = {"ContentType": content_type} if content_type else {}
-        self.client.put_object(Bucket=self.bucket, Key=self._name(key), Body=data, **extra)
+        with self._answering():
+            self.client.put_object(Bucket=self.bucket, Key=self._name(key), Body=data, **extra)
 
     def open(self, key):
         """The object's body, a stream read in chunks; NotStored when there is none."""
@@ -183,21 +204,24 @@ class S3Storage:
         return True
 
     def delete(self, key):
-        self.client.delete_object(Bucket=self.bucket, Key=self._name(key))
+        with self._answering():
+            self.client.delete_object(Bucket=self.bucket, Key=self._name(key))
 
     def _delete_names(self, names):
         for start in range(0, len(names), 1000):  # DeleteObjects takes at most 1000 keys
             objects = [{"Key": name} for name in names[start : start + 1000]]
-            self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": objects, "Quiet": True})
+            with self._answering():
+                self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": objects, "Quiet": True})
 
     def delete_prefix(self, prefix):
         self._delete_names([self._name(key) for key, _ in self.list(prefix)])
 
     def list(self, prefix=""):
         pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix + prefix)
-        for page in pages:
-            for item in page.get("Contents", ()):
-                yield item["Key"][len(self.prefix) :], item["Size"]
+        with self._answering():
+            for page in pages:
+                for item in page.get("Contents", ()):
+                    yield item["Key"][len(self.prefix) :], item["Size"]
 
     def staging_folder(self):
         """A new folder on this host for a restore to unpack media into before they are uploaded."""
