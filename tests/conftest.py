@@ -22,6 +22,7 @@ pytest_plugins = [
     "tests.support.mailserver",
     "tests.support.redis_server",
     "tests.support.turn_server",
+    "tests.support.janus_server",
 ]
 
 
