@@ -16,9 +16,9 @@ from flask import current_app
 
 from socialapp.extensions import db
 from socialapp.models import User
+from socialapp.models.meetings import Meeting
 from socialapp.realtime import Live
 from socialapp.realtime.signals import send_to_socket, user_of
-from socialapp.models.meetings import Meeting
 from socialapp.services import janus, meetings, turn
 from socialapp.services.errors import ServiceError
 from socialapp.services.meetings import MeetingFull
