@@ -141,6 +141,7 @@ def test_joins_open_the_room_and_the_last_leave_destroys_it(live_server, janus_s
     browser = BrowserSession(janus_server, sfu["token"])
     assert browser.open() is None
     assert browser.join(meeting_id, sfu["feed"], sfu["room_token"])["videoroom"] == "joined"
+    assert janus.feeds(config, meeting_id) == [sfu["feed"]]
 
     bob_sfu = bob.join(room_id)["sfu"]
     assert bob_sfu["feed"] != sfu["feed"] and len(janus.allowed_tokens(config, meeting_id)) == 2
@@ -155,12 +156,14 @@ def test_joins_open_the_room_and_the_last_leave_destroys_it(live_server, janus_s
     fourth.send("meeting.join", room=room_id)
     assert fourth.expect("meeting.full")["message"] == "This meeting is full."
     cyd.send("meeting.leave")
-    ada.expect("meeting.peer-left")
+    for tab in (ada, bob):
+        tab.expect("meeting.peer-left")
 
     # Ada's tab goes: her token no longer opens the room, and her feed is taken out of it.
     ada.close()
     bob.expect("meeting.peer-left")
     assert janus.allowed_tokens(config, meeting_id) == [bob_sfu["room_token"]]
+    assert janus.feeds(config, meeting_id) == []  # kicked out, though the "browser" above never left
     bob.send("meeting.leave")
     for tab in (bob, fourth):
         tab.barrier()
@@ -225,3 +228,39 @@ def test_janus_settings_come_from_the_environment_and_must_all_be_set(monkeypatc
     monkeypatch.delenv("JANUS_TOKEN_SECRET")
     with pytest.raises(RuntimeError, match="Janus is half configured"):
         create_app({"MEDIA_ROOT": str(tmp_path)})
+
+
+SFU_SETTINGS = {
+    "JANUS_URL": "wss://janus.example.org/janus",
+    "JANUS_API_URL": "http://127.0.0.1:8088/janus",
+    "JANUS_API_SECRET": API_SECRET,
+    "JANUS_TOKEN_SECRET": TOKEN_SECRET,
+    "MEETING_SFU_MAX": 25,
+    "MEETING_MAX_PARTICIPANTS": 6,
+}
+
+
+def test_without_janus_the_room_page_is_the_mesh_of_six(client, make_user, login):
+    ada = make_user("ada")
+    login(ada)
+    meeting = meetings.create_meeting(ada.id, "Standup")
+    response = client.get(f"/meetings/{meeting.room_id}")
+    page = response.get_data(as_text=True)
+    assert "data-janus-url" not in page and "meeting-sfu.js" not in page and "js/meeting.js" in page
+    assert "it has 6 people, the most it can hold" in page
+    assert response.headers["Content-Security-Policy"] == client.application.config["CONTENT_SECURITY_POLICY"]
+
+
+@pytest.mark.parametrize("app_overrides", [SFU_SETTINGS], indirect=True)
+def test_with_janus_the_room_page_loads_the_sfu_client_and_may_connect_to_janus(client, make_user, login):
+    ada = make_user("ada")
+    login(ada)
+    meeting = meetings.create_meeting(ada.id, "All hands")
+    response = client.get(f"/meetings/{meeting.room_id}")
+    page = response.get_data(as_text=True)
+    assert 'data-janus-url="wss://janus.example.org/janus"' in page
+    assert page.index("js/meeting-sfu.js") < page.index("js/meeting.js")
+    assert "it has 25 people, the most it can hold" in page
+    assert "connect-src 'self' wss://janus.example.org/janus;" in response.headers["Content-Security-Policy"]
+    # Nothing secret reaches the page: tokens come with the join, over the socket.
+    assert API_SECRET not in page and TOKEN_SECRET not in page

@@ -199,3 +199,10 @@ def allowed_tokens(config, meeting_id):
     with _VideoRoom(config) as videoroom:
         answer = videoroom.request({"request": "allowed", "room": meeting_id, "secret": secret, "action": "enable"})
     return answer.get("allowed", [])
+
+
+def feeds(config, meeting_id):
+    """The ids of the feeds (participants) in the meeting's room now."""
+    with _VideoRoom(config) as videoroom:
+        answer = videoroom.request({"request": "listparticipants", "room": meeting_id})
+    return sorted(p["id"] for p in answer.get("participants", []))

@@ -50,8 +50,8 @@ def _tell_others(meeting_id, socket_id, message):
 
 def _tell_left(gone):
     for participant in gone:
+        _release(participant)  # first, so that when the others hear of it, Janus has closed the room to it
         _tell_others(participant.meeting_id, participant.socket_id, _left(participant))
-        _release(participant)
 
 
 def _release(participant):
