@@ -122,10 +122,22 @@
     pc.onicecandidate = (event) => handle.trickle(event.candidate?.candidate ? event.candidate.toJSON() : null).catch(() => {});
   }
 
+  // Janus may send its first candidates before its answer: those wait for the remote description.
+  const early = new WeakMap(); // pc -> candidates that came before its remote description
+
   function addJanusCandidate(pc, message) {
-    if (message.janus === "trickle" && message.candidate && !message.candidate.completed) {
-      pc.addIceCandidate(message.candidate).catch((error) => console.warn("janus candidate", error));
+    if (message.janus !== "trickle" || !message.candidate || message.candidate.completed) return;
+    if (!pc.remoteDescription) {
+      early.set(pc, [...(early.get(pc) || []), message.candidate]);
+      return;
     }
+    pc.addIceCandidate(message.candidate).catch((error) => console.warn("janus candidate", error));
+  }
+
+  async function setRemote(pc, description) {
+    await pc.setRemoteDescription(description);
+    for (const candidate of early.get(pc) || []) await pc.addIceCandidate(candidate).catch(() => {});
+    early.delete(pc);
   }
 
   class Room {
@@ -151,7 +163,7 @@
       await this.replaceTracks(audioTrack, videoTrack);
       await pc.setLocalDescription();
       const answer = await this.handle.message({ request: "publish", audio: true, video: true }, pc.localDescription.toJSON());
-      await pc.setRemoteDescription(answer.jsep);
+      await setRemote(pc, answer.jsep);
     }
 
     replaceTracks(audioTrack, videoTrack) {
@@ -189,7 +201,7 @@
 
     async answer(subscription, offer) {
       const { pc, handle } = subscription;
-      await pc.setRemoteDescription(offer);
+      await setRemote(pc, offer);
       await pc.setLocalDescription();
       await handle.message({ request: "start" }, pc.localDescription.toJSON());
     }
