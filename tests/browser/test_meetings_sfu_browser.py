@@ -26,6 +26,13 @@ LOW_RESOLUTION = """(() => {
         return original(constraints);
     };
 })()"""
+# A browser with a microphone and no camera.
+NO_CAMERA = """(() => {
+    const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = (constraints) => constraints && constraints.video
+        ? Promise.reject(new DOMException("No camera", "NotFoundError"))
+        : original(constraints);
+})()"""
 # Connects to Janus with the credentials given, as the page's own client does; Janus's error code, or
 # "joined" when it let the page into the room.
 CONNECT = """async (details) => {
@@ -92,8 +99,9 @@ def test_four_people_through_janus(live_server, open_browser, janus_server):
     sent = "() => window.meeting.senders[0].getSenders().find((s) => s.track?.kind === 'video').track.label"
     assert pages["cyd"].evaluate(sent) != pages["ada"].evaluate(sent)  # the screen, not the camera
 
-    # Eve is in a block with Dan, who is in: she is refused, and Janus gets no token for her.
+    # Eve, who has no camera, is in a block with Dan, who is in: she is refused, and Janus gets no token for her.
     eve = open_browser("eve")
+    eve.add_init_script(NO_CAMERA)
     join(eve, live_server, room_id)
     expect(eve.get_by_text("someone in it is in a block with you")).to_be_visible()
     assert len(janus.allowed_tokens(live_server.app.config, meeting_id)) == 4
@@ -110,11 +118,21 @@ def test_four_people_through_janus(live_server, open_browser, janus_server):
     assert eve.evaluate(CONNECT, {**other, "room_token": janus.room_token(config, meeting_id, 999)}) == 433
     assert eve.evaluate(CONNECT, {**other, "room_token": own_room_token}) == "joined"
 
-    # Dan leaves: the others' tiles of him go, and Eve may now join.
+    # Dan leaves: the others' tiles of him go, and Eve may now join, with her microphone alone.
     pages["dan"].get_by_role("button", name="Leave meeting").click()
     for name in ("ada", "bob", "cyd"):
         expect(pages[name].get_by_text("3 people in the meeting")).to_be_visible()
+    eve.reload()
+    expect(eve.get_by_role("button", name="Turn camera on")).to_be_visible()
     eve.get_by_role("button", name="Join meeting").click()
     expect(busy_tiles(eve)).to_have_count(0, timeout=120_000)
-    expect(tile(eve, "Ada Tester")).to_have_count(1)
     assert eve.evaluate(CONNECTED_PEERS) == 3
+    assert min(eve.evaluate(VIDEO_FRAMES_FROM_EACH_PEER)) > 0
+    video_sent = (
+        "() => window.meeting.senders[0].getTransceivers().find((t) => t.receiver.track.kind === 'video').sender.track"
+    )
+    assert eve.evaluate(video_sent) is None  # no video goes up
+    for name in ("ada", "bob", "cyd"):
+        eves_tile = tile(pages[name], "Eve Tester")
+        expect(eves_tile.get_by_text("Camera off")).to_be_visible()
+        expect(eves_tile).to_have_attribute("aria-busy", "false", timeout=120_000)

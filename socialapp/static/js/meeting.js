@@ -151,6 +151,8 @@
     }
     for (const track of localStream.getTracks()) track.stop();
     localStream = stream;
+    // Without a camera (none, or refused) the person joins with their microphone alone, shown as camera off.
+    if (!stream.getVideoTracks().length) setMedia({ camera: false });
     applyMedia();
     $("preview").srcObject = localStream;
     if (selfTile) selfTile.querySelector("video").srcObject = localStream;
@@ -210,8 +212,10 @@
     };
     // The tile is busy until the connection is up and its first frame has arrived.
     const video = peer.tile.querySelector("video");
+    // Someone without a camera sends no frames at all: their connection being up is enough.
     const showReady = () => {
-      peer.tile.setAttribute("aria-busy", String(!(pc.connectionState === "connected" && video.readyState >= 2)));
+      const pictured = video.readyState >= 2 || peer.tile.dataset.camera === "off";
+      peer.tile.setAttribute("aria-busy", String(!(pc.connectionState === "connected" && pictured)));
       peer.tile.classList.toggle("tile-lost", pc.connectionState === "failed");
     };
     peer.tile.setAttribute("aria-busy", "true");
