@@ -143,8 +143,10 @@ def test_joins_open_the_room_and_the_last_leave_destroys_it(live_server, janus_s
     assert browser.join(meeting_id, sfu["feed"], sfu["room_token"])["videoroom"] == "joined"
     assert janus.feeds(config, meeting_id) == [sfu["feed"]]
 
-    bob_sfu = bob.join(room_id)["sfu"]
-    assert bob_sfu["feed"] != sfu["feed"] and len(janus.allowed_tokens(config, meeting_id)) == 2
+    bob_joined = bob.join(room_id)
+    bob_sfu = bob_joined["sfu"]
+    assert bob_sfu["feed"] == bob_joined["self"]["order"] != sfu["feed"]
+    assert len(janus.allowed_tokens(config, meeting_id)) == 2
     # Each heartbeat renews the tab's Janus token.
     bob.send("meeting.heartbeat")
     assert BrowserSession(janus_server, bob.expect("meeting.sfu-token")["token"]).open() is None

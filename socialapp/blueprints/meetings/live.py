@@ -60,9 +60,15 @@ def _release(participant):
     config = current_app.config
     if not janus.enabled(config):
         return
-    last = db.session.get(Meeting, participant.meeting_id).participant_count == 0
+    meeting_id = participant.meeting_id
+    last = db.session.get(Meeting, meeting_id).participant_count == 0
     try:
-        janus.release(config, participant.meeting_id, participant.id, last)
+        janus.release(config, meeting_id, participant.id, last)
+        db.session.expire_all()
+        if last and db.session.get(Meeting, meeting_id).participant_count:
+            # Someone joined while the room was being destroyed: make it again, with everyone's tokens.
+            present = [p.id for p, _ in meetings.active_participants(meeting_id)]
+            janus.admit(config, meeting_id, present, config["MEETING_SFU_MAX"])
     except ServiceError as error:
         log.warning("janus: could not release participant %s: %s", participant.id, error)
 
@@ -100,20 +106,14 @@ def on_join(user_id, socket_id, data):
     except MeetingFull as full:
         send_to_socket(socket_id, {"type": "meeting.full", "message": full.message})
         return
-    if sfu:
-        try:
-            janus.admit(config, meeting.id, [participant.id], config["MEETING_SFU_MAX"])
-        except ServiceError as error:
-            log.warning("janus: could not admit participant %s: %s", participant.id, error)
-            meetings.leave(socket_id)
-            send_to_socket(socket_id, {"type": "meeting.error", "message": error.message})
-            return
+    if sfu and not _admit_to_janus(config, participant):
+        return
     everyone = meetings.active_participants(meeting.id, user_id)  # no one in a block with the newcomer
     me = next(_peer(p, u) for p, u in everyone if p.socket_id == socket_id)
     # Those already in hear first; the newcomer then calls each of them.
-    for participant, _ in everyone:
-        if participant.socket_id != socket_id:
-            send_to_socket(participant.socket_id, {"type": "meeting.peer-joined", "peer": me})
+    for other, _ in everyone:
+        if other.socket_id != socket_id:
+            send_to_socket(other.socket_id, {"type": "meeting.peer-joined", "peer": me})
     peers = [_peer(p, u) for p, u in everyone if p.socket_id != socket_id]
     # Fresh TURN credentials with each (re)join: a page open longer than TURN_TTL gets new ones here.
     ice_servers = turn.ice_servers(current_app.config, user_id)
@@ -122,6 +122,19 @@ def on_join(user_id, socket_id, data):
         # Each tab publishes to the room as the feed numbered by its participant id (its "order").
         joined["sfu"] = janus.join_details(config, meeting.id, participant.id)
     send_to_socket(socket_id, joined)
+
+
+def _admit_to_janus(config, participant):
+    """Open the meeting's Janus room to a tab that has just taken its place; if Janus does not answer,
+    give the place back and say so."""
+    try:
+        janus.admit(config, participant.meeting_id, [participant.id], config["MEETING_SFU_MAX"])
+        return True
+    except ServiceError as error:
+        log.warning("janus: could not admit participant %s: %s", participant.id, error)
+        meetings.leave(participant.socket_id)
+        send_to_socket(participant.socket_id, {"type": "meeting.error", "message": error.message})
+        return False
 
 
 @live.handler("meeting.signal")
