@@ -125,6 +125,7 @@ def test_four_people_through_janus(live_server, open_browser, janus_server):
     eve.reload()
     expect(eve.get_by_role("button", name="Turn camera on")).to_be_visible()
     eve.get_by_role("button", name="Join meeting").click()
+    expect(eve.get_by_text("4 people in the meeting")).to_be_visible()
     expect(busy_tiles(eve)).to_have_count(0, timeout=120_000)
     assert eve.evaluate(CONNECTED_PEERS) == 3
     assert min(eve.evaluate(VIDEO_FRAMES_FROM_EACH_PEER)) > 0
