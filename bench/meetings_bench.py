@@ -142,6 +142,7 @@ def run(mode, runs, sizes):
             with app.app_context():
                 room_id = meetings.create_meeting(ids[0], f"Bench {people}").room_id
             rows.append((people, *measure(server, pages, room_id, people, runs)))
+            print(f"{mode} {people} people: {rows[-1][1:]}", flush=True)  # in case a long run is cut short
         browser.close()
         server.stop()
         if janus:
