@@ -15,7 +15,11 @@ import pytest
 from tests.support.services import CI, free_port
 
 DEPLOYED = pathlib.Path(__file__).resolve().parents[2] / "deploy" / "janus"
-LIBRARIES = pathlib.Path("/usr/lib/x86_64-linux-gnu/janus")
+# Debian's plugins and transports, in the folder of this machine's architecture (x86_64-linux-gnu...).
+LIBRARIES = next(
+    (path.parents[1] for path in pathlib.Path("/usr/lib").glob("*/janus/plugins/libjanus_videoroom.so")),
+    pathlib.Path("/usr/lib/x86_64-linux-gnu/janus"),
+)
 API_SECRET = "test-janus-api-secret"
 TOKEN_SECRET = "test-janus-token-secret"
 ADMIN_SECRET = "test-janus-admin-secret"
