@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint format install migrate chromium coturn clean
+.PHONY: run test lint format install migrate chromium coturn janus clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	python3 -m venv $(VENV)
@@ -32,6 +32,12 @@ chromium:
 coturn:
 	@command -v turnserver >/dev/null || (apt-get update -qq && apt-get install -y -qq coturn)
 
+# The SFU meeting tests start Janus (its VideoRoom, HTTP and WebSocket transports) on free loopback ports
+# (tests/support/janus_server.py); install Debian's janus likewise. On a machine run by systemd the package
+# also starts janus.service with /etc/janus; `systemctl disable --now janus` if you do not want it there.
+janus:
+	@command -v janus >/dev/null || (apt-get update -qq && apt-get install -y -qq janus)
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -40,7 +46,7 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: install chromium coturn lint
+test: install chromium coturn janus lint
 	$(VENV)/bin/pytest -n 2
 
 clean:

@@ -172,6 +172,18 @@ def from_environment(instance_path):
         "TURN_SECRET": os.environ.get("TURN_SECRET") or None,
         "TURN_TTL": int(os.environ.get("TURN_TTL", str(12 * 3600))),
         "MEETING_MAX_PARTICIPANTS": int(os.environ.get("MEETING_MAX_PARTICIPANTS", "6")),
+        # SFU mode (docs/meetings.md): with a Janus server configured, meetings send media through its
+        # VideoRoom instead of a mesh. JANUS_URL is the WebSocket browsers connect to (wss://, proxied by
+        # nginx); JANUS_API_URL is the HTTP API on loopback the app creates and destroys rooms through,
+        # with JANUS_API_SECRET (janus.jcfg's api_secret and the VideoRoom's admin_key). Each join gets a
+        # token signed with JANUS_TOKEN_SECRET (janus.jcfg's token_auth_secret) that expires after
+        # JANUS_TOKEN_TTL seconds, renewed with each heartbeat while the tab stays. Nothing set: the mesh.
+        "JANUS_URL": os.environ.get("JANUS_URL") or None,
+        "JANUS_API_URL": os.environ.get("JANUS_API_URL") or None,
+        "JANUS_API_SECRET": os.environ.get("JANUS_API_SECRET") or None,
+        "JANUS_TOKEN_SECRET": os.environ.get("JANUS_TOKEN_SECRET") or None,
+        "JANUS_TOKEN_TTL": int(os.environ.get("JANUS_TOKEN_TTL", "300")),
+        "MEETING_SFU_MAX": int(os.environ.get("MEETING_SFU_MAX", "25")),
         "ZEGO_APP_ID": int(os.environ.get("ZEGO_APP_ID") or 0) or None,
         "ZEGO_SERVER_SECRET": os.environ.get("ZEGO_SERVER_SECRET") or None,
     }
@@ -192,6 +204,12 @@ def check(config):
         raise RuntimeError(
             "TURN_URLS is set but TURN_SECRET is not: set TURN_SECRET to the static-auth-secret of the TURN "
             "server (coturn's use-auth-secret), or remove TURN_URLS."
+        )
+    janus = ("JANUS_URL", "JANUS_API_URL", "JANUS_API_SECRET", "JANUS_TOKEN_SECRET")
+    if any(config.get(name) for name in janus) and not all(config.get(name) for name in janus):
+        raise RuntimeError(
+            "Janus is half configured: set all of " + ", ".join(janus) + " for meetings through Janus "
+            "(docs/meetings.md), or none of them for the mesh."
         )
     if config.get("TURN_URLS") and config["TURN_TTL"] < 60:
         raise RuntimeError("TURN_TTL must be at least 60 seconds: browsers use the credentials a while after a join.")

@@ -23,6 +23,7 @@ pytest_plugins = [
     "tests.support.redis_server",
     "tests.support.s3_server",
     "tests.support.turn_server",
+    "tests.support.janus_server",
 ]
 
 

@@ -216,6 +216,24 @@ def test_people_in_a_block_are_not_shown_or_connected_to_each_other_in_a_room(ma
     assert meetings.may_signal("a", "h") and meetings.may_signal("h", "b")
 
 
+def test_someone_present_in_a_block_either_way_is_found_and_gone_once_they_leave(make_user):
+    from socialapp.services import social
+
+    host, ada, bob, cyd = (make_user(name) for name in ("host", "ada", "bob", "cyd"))
+    meeting = meetings.create_meeting(host.id, "Town hall")
+    meetings.join(meeting.id, ada.id, "a", max_participants=6)
+    meetings.join(meeting.id, ada.id, "a2", max_participants=6)  # her own second tab is no block
+    assert not meetings.in_block_with_someone_present(meeting.id, ada.id)
+    social.block(bob, ada)
+    assert meetings.in_block_with_someone_present(meeting.id, bob.id)
+    social.block(ada, cyd)
+    assert meetings.in_block_with_someone_present(meeting.id, cyd.id)
+    assert not meetings.in_block_with_someone_present(meeting.id, host.id)
+    meetings.leave("a")
+    meetings.leave("a2")
+    assert not meetings.in_block_with_someone_present(meeting.id, bob.id)
+
+
 def test_tabs_whose_heartbeat_stopped_are_swept_out(db, make_user):
     ada, bob = make_user("ada"), make_user("bob")
     meeting = meetings.create_meeting(ada.id, "Sweep")

@@ -119,6 +119,19 @@ def active_participants(meeting_id, viewer_id=None):
     return db.session.execute(stmt).all()
 
 
+def in_block_with_someone_present(meeting_id, user_id):
+    """Whether someone in the meeting now is in a block with this person. Through Janus every tab may
+    receive every feed of the room, so such a person is refused there rather than hidden (the mesh hides
+    people in a block from each other instead)."""
+    hidden = sa.select(MeetingParticipant.id).where(
+        MeetingParticipant.meeting_id == meeting_id,
+        MeetingParticipant.left_at.is_(None),
+        MeetingParticipant.user_id != user_id,
+        sa.not_(visible_to(user_id, MeetingParticipant.user_id)),
+    )
+    return db.session.scalar(sa.select(hidden.exists()))
+
+
 def is_full(meeting, max_participants):
     """Whether no one else can join now (after tabs that stopped answering are swept out)."""
     sweep_stale(meeting.id)

@@ -73,6 +73,8 @@ def test_three_people_see_each_other_and_camera_off_and_leaving(live_server, ope
         # Each tile of another person is busy until the connection is up and a first frame arrived.
         expect(busy_tiles(page)).to_have_count(0, timeout=60_000)
         assert page.evaluate(CONNECTED_PEERS) == 2
+        assert page.evaluate("() => window.meeting.mode") == "mesh"  # no Janus configured: tab to tab
+        assert page.evaluate("() => window.meeting.senders.length") == 2
         frames = page.evaluate(VIDEO_FRAMES_FROM_EACH_PEER)
         assert len(frames) == 2 and min(frames) > 0, frames
 

@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_login import current_user, login_required
 
 from socialapp.blueprints.meetings import live
-from socialapp.services import meetings, turn, zego
+from socialapp.services import janus, meetings, turn, zego
 from socialapp.services.errors import InvalidInput
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
@@ -69,10 +69,18 @@ def room(room_id):
         token = zego.meeting_token(config, current_user.id, meeting.room_id)
         page = render_template("meetings/zego.html", meeting=meeting, link=link, token=token)
         return page, 200, {"Content-Security-Policy": ZEGO_CSP}
-    return render_template(
+    max_participants = janus.max_participants(config)
+    page = render_template(
         "meetings/room.html",
         meeting=meeting,
         link=link,
-        full=meetings.is_full(meeting, config["MEETING_MAX_PARTICIPANTS"]),
+        full=meetings.is_full(meeting, max_participants),
+        max_participants=max_participants,
         ice_servers=turn.ice_servers(config, current_user.id),
+        janus_url=config["JANUS_URL"] if janus.enabled(config) else None,
     )
+    if not janus.enabled(config):
+        return page
+    # The page's script talks to Janus's WebSocket too, which may be on another host or port.
+    csp = config["CONTENT_SECURITY_POLICY"].replace("connect-src 'self'", f"connect-src 'self' {config['JANUS_URL']}")
+    return page, 200, {"Content-Security-Policy": csp}

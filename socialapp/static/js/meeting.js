@@ -8,9 +8,19 @@
 // same moment each may hear of the other both ways, and the order still picks exactly one caller. Each connection has one audio and one video
 // transceiver, so sharing the screen swaps the video track (replaceTrack) without renegotiating.
 //
+// SFU mode (the page has data-janus-url, and js/meeting-sfu.js is loaded): the same tiles, toggles and
+// messages over our socket, but media goes through the meeting's Janus room instead of tab to tab. This
+// tab publishes once (simulcast) and receives each other person on a connection of its own, subscribed
+// when both the app has announced the person and Janus has announced their feed (the feed id is the
+// person's "order"). No signal goes over our socket then. With many people, only the VISIBLE_VIDEOS who
+// spoke last get video; the one who spoke last is drawn large and received in the larger layer, the
+// others in the small one.
+//
 // A person's tile has aria-busy="true" until their connection is up and their first video frame has
-// arrived. For inspection (the console, tests), read-only: window.meeting.peers (a Map of socket id
-// to RTCPeerConnection), .localStream, .socketId, .joined and .connected (the socket is ready).
+// arrived. For inspection (the console, tests, bench/), read-only: window.meeting.peers (a Map of socket
+// id to the RTCPeerConnection that receives that person), .senders (the connections that carry this
+// tab's media: one per peer in a mesh, the one publisher through Janus), .mode ("mesh" or "sfu"),
+// .localStream, .socketId, .joined and .connected (the socket is ready).
 (() => {
   const root = document.getElementById("meeting");
   if (!root) return;
@@ -24,6 +34,10 @@
   // From the page, then from each meeting.joined, which carries TURN credentials made at that join.
   let iceServers = JSON.parse(root.dataset.iceServers || "[]");
   const selfName = root.dataset.selfName;
+  const sfuMode = Boolean(root.dataset.janusUrl && window.MeetingSFU);
+  let sfu = null; // the Janus room (meeting-sfu.js), once connected
+  const published = new Set(); // feed ids Janus says are publishing
+  const VISIBLE_VIDEOS = window.matchMedia("(max-width: 767px)").matches ? 4 : 9;
   const media = { camera: true, mic: true, screen: false };
   const peers = new Map(); // socket id -> { pc, info, tile, stream, chain, pending }
   let localStream = new MediaStream();
@@ -50,6 +64,7 @@
       // The server drops us from the room when the socket closes; rejoin when a new one is ready.
       joined = false;
       for (const id of [...peers.keys()]) removePeer(id);
+      closeSfu();
       status("Connection lost. Reconnecting…");
     }
   });
@@ -82,7 +97,9 @@
       for (const info of message.peers) addPeer(info);
       for (const peer of peers.values()) callIfMine(peer);
       status(peers.size ? "" : "You are the only one here. Share the link to invite people.");
+      if (message.sfu) startSfu(message.sfu);
     },
+    "meeting.sfu-token"(message) { sfu?.setToken(message.token); },
     "meeting.full"(message) {
       wantJoin = false;
       $("meeting-full").hidden = false;
@@ -95,7 +112,9 @@
       status(message.message);
     },
     "meeting.peer-joined"(message) {
-      callIfMine(addPeer(message.peer));
+      const peer = addPeer(message.peer);
+      callIfMine(peer);
+      subscribeIfPublished(peer);
       status("");
     },
     "meeting.peer-left"(message) { removePeer(message.socket); },
@@ -104,6 +123,7 @@
       if (peer) showState(peer.tile, message.peer);
     },
     "meeting.signal"(message) {
+      if (sfuMode) return;
       const peer = peers.get(message.from) || addPeer({ socket: message.from, name: "" });
       peer.chain = peer.chain.then(() => onSignal(peer, message)).catch((error) => console.warn("signal", error));
     },
@@ -131,10 +151,12 @@
     }
     for (const track of localStream.getTracks()) track.stop();
     localStream = stream;
+    // Without a camera (none, or refused) the person joins with their microphone alone, shown as camera off.
+    if (!stream.getVideoTracks().length) setMedia({ camera: false });
     applyMedia();
     $("preview").srcObject = localStream;
     if (selfTile) selfTile.querySelector("video").srcObject = localStream;
-    for (const peer of peers.values()) attachTracks(peer.pc);
+    await updateSenders();
     await listDevices();
   }
 
@@ -190,8 +212,10 @@
     };
     // The tile is busy until the connection is up and its first frame has arrived.
     const video = peer.tile.querySelector("video");
+    // Someone without a camera sends no frames at all: their connection being up is enough.
     const showReady = () => {
-      peer.tile.setAttribute("aria-busy", String(!(pc.connectionState === "connected" && video.readyState >= 2)));
+      const pictured = video.readyState >= 2 || peer.tile.dataset.camera === "off";
+      peer.tile.setAttribute("aria-busy", String(!(pc.connectionState === "connected" && pictured)));
       peer.tile.classList.toggle("tile-lost", pc.connectionState === "failed");
     };
     peer.tile.setAttribute("aria-busy", "true");
@@ -205,9 +229,9 @@
     return peer;
   }
 
-  // Offer to a peer that joined before this tab, once.
+  // Offer to a peer that joined before this tab, once (in a mesh).
   function callIfMine(peer) {
-    if (!joined || peer.called || !(order > peer.info.order)) return;
+    if (sfuMode || !joined || peer.called || !(order > peer.info.order)) return;
     peer.called = true;
     peer.chain = peer.chain.then(() => call(peer)).catch((error) => console.warn("call", error));
   }
@@ -237,10 +261,20 @@
     }
   }
 
+  function outgoing() {
+    return { video: screenTrack || localStream.getVideoTracks()[0] || null, audio: localStream.getAudioTracks()[0] || null };
+  }
+
+  // What this tab sends follows the devices and the screen: on each connection in a mesh, on the one
+  // publisher through Janus.
+  function updateSenders() {
+    if (sfuMode) return sfu ? sfu.replaceTracks(outgoing().audio, outgoing().video) : Promise.resolve();
+    return Promise.all([...peers.values()].map((peer) => attachTracks(peer.pc)));
+  }
+
   // Each connection's audio sender gets the microphone, its video sender the screen or the camera.
   function attachTracks(pc) {
-    const video = screenTrack || localStream.getVideoTracks()[0] || null;
-    const audio = localStream.getAudioTracks()[0] || null;
+    const { video, audio } = outgoing();
     return Promise.all(pc.getTransceivers().map((t) => {
       const kind = t.receiver.track.kind;
       return t.sender.replaceTrack(kind === "video" ? video : audio);
@@ -250,10 +284,69 @@
   function removePeer(id) {
     const peer = peers.get(id);
     if (!peer) return;
+    sfu?.unsubscribe(peer.info.order);
     peer.pc.close();
     peer.tile.remove();
     peers.delete(id);
     showCount();
+  }
+
+  // ---- Through Janus (SFU mode) -----------------------------------------------------------------
+  async function startSfu(details) {
+    try {
+      const room = await window.MeetingSFU.connect(details, {
+        iceServers,
+        onPublished(feeds) {
+          for (const feed of feeds) published.add(feed);
+          for (const peer of peers.values()) subscribeIfPublished(peer);
+        },
+        onUnpublished(feed) { published.delete(feed); },
+      });
+      if (!joined) return room.close(); // left, or the socket dropped, while connecting
+      sfu = room;
+      room.session.onclose = () => { if (sfu === room) status("Lost the connection to the meeting's media server."); };
+      await room.publish(outgoing().audio, outgoing().video);
+    } catch (error) {
+      console.warn("janus", error);
+      status(`The meeting's media server refused the connection (${error.message}).`);
+    }
+  }
+
+  function subscribeIfPublished(peer) {
+    if (!sfu || peer.subscribed || !published.has(peer.info.order)) return;
+    peer.subscribed = true;
+    sfu.subscribe(peer.info.order, peer.pc)
+      .then(() => { peer.sfu = { substream: null, video: true }; }) // what arrange() last asked Janus for
+      .catch((error) => console.warn("janus subscribe", error));
+  }
+
+  function closeSfu() {
+    sfu?.close();
+    sfu = null;
+    published.clear();
+  }
+
+  // The one who spoke last is drawn large and received in the larger layer; the VISIBLE_VIDEOS who spoke
+  // last are received with video, the others only heard (their initials shown), so a phone does not
+  // decode two dozen videos.
+  function arrange() {
+    const ranked = [...peers.values()].sort((a, b) => (spokeAt(b.tile) - spokeAt(a.tile)) || (a.info.order - b.info.order));
+    ranked.forEach((peer, rank) => {
+      peer.tile.classList.toggle("tile-main", rank === 0 && ranked.length > 1);
+      if (!peer.sfu) return;
+      const wanted = { substream: rank === 0 ? window.MeetingSFU.layers - 1 : 0, video: rank < VISIBLE_VIDEOS };
+      peer.tile.dataset.video = wanted.video ? "on" : "paused";
+      const change = {};
+      if (wanted.video !== peer.sfu.video) change.video = wanted.video;
+      if (wanted.video && wanted.substream !== peer.sfu.substream) change.substream = wanted.substream;
+      if (!Object.keys(change).length) return;
+      Object.assign(peer.sfu, change);
+      sfu?.configure(peer.info.order, change);
+    });
+  }
+
+  function spokeAt(tile) {
+    return listened.get(tile)?.spokeAt || 0;
   }
 
   // ---- Tiles ------------------------------------------------------------------------------------
@@ -327,14 +420,14 @@
     } catch (error) {
       return; // the person closed the picker
     }
-    await Promise.all([...peers.values()].map((peer) => attachTracks(peer.pc)));
+    await updateSenders();
     setMedia({ screen: true });
   }
 
   async function stopSharing() {
     screenTrack?.stop();
     screenTrack = null;
-    await Promise.all([...peers.values()].map((peer) => attachTracks(peer.pc)));
+    await updateSenders();
     setMedia({ screen: false });
   }
 
@@ -344,6 +437,7 @@
     wantJoin = false;
     joined = false;
     for (const id of [...peers.keys()]) removePeer(id);
+    closeSfu();
     for (const track of localStream.getTracks()) track.stop();
     screenTrack?.stop();
     $("controls").hidden = true;
@@ -388,10 +482,14 @@
       }
       const muted = tile === selfTile ? !media.mic : tile.dataset.mic === "off";
       if (muted) listening.until = 0;
-      else if (level(listening.analyser) > SPEAKING_LEVEL) listening.until = now + HOLD;
+      else if (level(listening.analyser) > SPEAKING_LEVEL) {
+        listening.until = now + HOLD;
+        listening.spokeAt = now;
+      }
       tile.classList.toggle("speaking", now < listening.until);
     }
   }, 100);
+  if (sfuMode) setInterval(arrange, 1000);
 
   // ---- Wiring -----------------------------------------------------------------------------------
   $("camera-toggle").addEventListener("click", () => setMedia({ camera: !media.camera }));
@@ -413,7 +511,9 @@
   setInterval(() => { if (joined) send({ type: "meeting.heartbeat" }); }, 20000);
 
   window.meeting = Object.freeze({
+    mode: sfuMode ? "sfu" : "mesh",
     get peers() { return new Map([...peers].map(([id, peer]) => [id, peer.pc])); },
+    get senders() { return sfuMode ? [sfu?.publisher].filter(Boolean) : [...peers.values()].map((peer) => peer.pc); },
     get localStream() { return localStream; },
     get socketId() { return socketId; },
     get joined() { return joined; },
