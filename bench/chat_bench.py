@@ -252,6 +252,10 @@ async def drive(args, port, people, master_pid):
         await asyncio.sleep(0.5)
     print(f"presence burst: {bench.frames} frames, quiet after {bench.last_frame_at - opened:.1f} s", file=sys.stderr)
 
+    idle_from, idle_cpu = time.perf_counter(), worker_cpu_seconds(master_pid)
+    await asyncio.sleep(2)
+    idle = (worker_cpu_seconds(master_pid) - idle_cpu) / (time.perf_counter() - idle_from)
+    print(f"workers' CPU with the sockets idle: {idle:.2f} s a second", file=sys.stderr)
     pool = asyncio.Queue()
     for _ in range(args.connections):
         conn = HttpConnection("127.0.0.1", port)
