@@ -6,8 +6,11 @@ Starts gunicorn (the repository's gunicorn.conf.py, with --workers) on a free lo
 PostgreSQL database and a Redis database, opens one WebSocket per user, then posts messages between random
 pairs through the real HTTP route at a steady rate. For every message it records when the sender's HTTP
 response ended and when the fragment holding id="message-<id>" reached the recipient's socket.
-Prints a Markdown table: delivery p50/p95/p99/max, messages lost (never arrived) and duplicated (the same
-message arriving twice on one socket); both must be zero.
+Prints a Markdown table: delivery p50/p95/p99/max after the sender's response, the median from the start
+of the send (what the sender's correspondent waits), messages lost (never arrived) and duplicated (the
+same message arriving twice on one socket), both of which must be zero, and the gunicorn workers' CPU
+time per 1,000 messages over the sending and the deliveries; with the load average, since the client,
+PostgreSQL and Redis share the machine.
 """
 
 import argparse
