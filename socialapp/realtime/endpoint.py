@@ -3,11 +3,6 @@
 Its limits (socialapp/config.py): at most WS_MAX_SOCKETS_PER_USER sockets open per user on all workers
 and WS_OPEN_RATE_LIMIT opened per account, both refused with 429 before the upgrade; messages longer
 than WS_MAX_MESSAGE_BYTES close the socket (1009) as soon as they pass the limit, unread.
-
-One thread per socket: simple-websocket would start a thread of its own to read each socket while the
-request's thread waits for what it reads. Here the request's thread does the reading (`InRequestThread`),
-and each message is handed to its handler as it arrives (`MessageArrived`), which halves the threads, and
-so the memory, that idle sockets hold.
 """
 
 import logging
@@ -23,41 +18,11 @@ from socialapp.realtime.ready import ready_message
 
 log = logging.getLogger(__name__)
 POLICY_VIOLATION = 1008
+# How often an idle socket's thread looks whether its connection ended without waking it: simple-websocket
+# closes a socket whose message is too long without always waking the thread waiting on it.
+IDLE_CHECK_SECONDS = 10
 
 bp = Blueprint("realtime", __name__)
-
-
-class InRequestThread:
-    """simple-websocket's `thread_class`: its reading loop is not started on a thread of its own but kept,
-    as `run`, for the request's thread to run once the socket is ready (`socket` below)."""
-
-    def __init__(self, target):
-        self.run = target
-        self.name = "socket-reader"
-
-    def start(self):
-        pass
-
-
-class MessageArrived:
-    """simple-websocket's `event_class`: where its reading loop signals that a message (or the end) came,
-    hand what it read to `on_message`, on the same thread, in order."""
-
-    def __init__(self):
-        self.on_message = None
-
-    def set(self):
-        if self.on_message is not None:
-            self.on_message()
-
-    def clear(self):
-        pass
-
-    def wait(self, timeout=None):
-        return True
-
-
-SERVER_OPTIONS = {"thread_class": InRequestThread, "event_class": MessageArrived}
 
 
 class SocketOwner:
@@ -131,8 +96,10 @@ def socket(ws):
             # loaded again then, when the database may be gone (a worker stopping with the service).
             g._login_user = SocketOwner(user_id)
         client.send(ready)
-        ws.event.on_message = lambda: _hand_over(client, ws)
-        ws.thread.run()  # reads the socket until it closes, however it closes
+        while ws.connected:
+            message = ws.receive(timeout=IDLE_CHECK_SECONDS)
+            if message is not None:
+                signals.receive(client, message)  # JSON from the page goes to its registered handler
     except (ConnectionClosed, ConnectionError) as closed:  # the page went away, perhaps before "ready"
         log.debug("socket of user %s closed: %r", user_id, closed)
     except Exception:
@@ -141,9 +108,3 @@ def socket(ws):
     finally:
         signals.closed(client)
         hub.remove(client)
-
-
-def _hand_over(client, ws):
-    """Each message the page sent, as JSON, to its registered handler."""
-    while ws.input_buffer:
-        signals.receive(client, ws.input_buffer.pop(0))
