@@ -6,8 +6,11 @@ Starts gunicorn (the repository's gunicorn.conf.py, with --workers) on a free lo
 PostgreSQL database and a Redis database, opens one WebSocket per user, then posts messages between random
 pairs through the real HTTP route at a steady rate. For every message it records when the sender's HTTP
 response ended and when the fragment holding id="message-<id>" reached the recipient's socket.
-Prints a Markdown table: delivery p50/p95/p99/max, messages lost (never arrived) and duplicated (the same
-message arriving twice on one socket); both must be zero.
+Prints a Markdown table: delivery p50/p95/p99/max after the sender's response, the median from the start
+of the send (what the sender's correspondent waits), messages lost (never arrived) and duplicated (the
+same message arriving twice on one socket), both of which must be zero, and the gunicorn workers' CPU
+time per 1,000 messages over the sending and the deliveries; with the load average, since the client,
+PostgreSQL and Redis share the machine.
 """
 
 import argparse
@@ -175,26 +178,30 @@ class Bench:
         self.done = False
         self.closed = 0
         self.duplicates = 0
-        self.expected = {}  # message id -> (recipient id, response ended at)
+        self.expected = {}  # message id -> (recipient id, response ended at, request began at)
         self.arrivals = {}  # (user id, message id) -> arrival time
         self.failed_posts = 0
         self.post_times = []
         self.last_frame_at = time.perf_counter()
         self.frames = 0
+        self.cpu_seconds = float("nan")
 
     def arrived(self, user_id, message_id, at):
         self.arrivals[(user_id, message_id)] = at
 
     def latencies(self):
-        found, lost = [], 0
-        for message_id, (recipient, responded) in self.expected.items():
+        """Delivery times in ms after the sender's response ended, and after the send began; and how many
+        messages never arrived."""
+        found, from_start, lost = [], [], 0
+        for message_id, (recipient, responded, began) in self.expected.items():
             at = self.arrivals.get((recipient, message_id))
             if at is None:
                 lost += 1
             else:
                 # The push may beat the end of the sender's own response: that counts as no delay.
                 found.append(max(0.0, at - responded) * 1000)
-        return found, lost
+                from_start.append((at - began) * 1000)
+        return found, from_start, lost
 
 
 async def post_message(bench, pool, sender, recipient_name, recipient_id, n):
@@ -215,12 +222,23 @@ async def post_message(bench, pool, sender, recipient_name, recipient_id, n):
         if status != 200 or not match:
             bench.failed_posts += 1
             return
-        bench.expected[int(match.group(1))] = (recipient_id, ended)
+        bench.expected[int(match.group(1))] = (recipient_id, ended, began)
     finally:
         pool.put_nowait(conn)
 
 
-async def drive(args, port, people):
+def worker_cpu_seconds(master_pid):
+    """CPU time (user and system, every thread) the gunicorn workers of `master_pid` have used so far."""
+    children = subprocess.run(["pgrep", "-P", str(master_pid)], capture_output=True, text=True).stdout.split()
+    total = 0
+    for pid in children:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+async def drive(args, port, people, master_pid):
     bench = Bench(people)
     sockets = [Socket(bench, p["id"], p["cookie"]) for p in people]
     tasks = []
@@ -237,6 +255,10 @@ async def drive(args, port, people):
         await asyncio.sleep(0.5)
     print(f"presence burst: {bench.frames} frames, quiet after {bench.last_frame_at - opened:.1f} s", file=sys.stderr)
 
+    idle_from, idle_cpu = time.perf_counter(), worker_cpu_seconds(master_pid)
+    await asyncio.sleep(2)
+    idle = (worker_cpu_seconds(master_pid) - idle_cpu) / (time.perf_counter() - idle_from)
+    print(f"workers' CPU with the sockets idle: {idle:.2f} s a second", file=sys.stderr)
     pool = asyncio.Queue()
     for _ in range(args.connections):
         conn = HttpConnection("127.0.0.1", port)
@@ -245,6 +267,7 @@ async def drive(args, port, people):
     rng = random.Random(11)
     total = args.rate * args.seconds
     interval = 1 / args.rate
+    cpu_before = worker_cpu_seconds(master_pid)
     start = time.perf_counter()
     posts = []
     for n in range(total):
@@ -256,9 +279,10 @@ async def drive(args, port, people):
     # Late is not lost: wait until every message has arrived, or nothing has come for a while.
     deadline = time.perf_counter() + args.grace
     while time.perf_counter() < deadline and time.perf_counter() - bench.last_frame_at < args.quiet:
-        if all((recipient, mid) in bench.arrivals for mid, (recipient, _) in bench.expected.items()):
+        if all((recipient, mid) in bench.arrivals for mid, (recipient, *_) in bench.expected.items()):
             break
         await asyncio.sleep(0.5)
+    bench.cpu_seconds = worker_cpu_seconds(master_pid) - cpu_before
     if bench.closed:
         print(f"{bench.closed} sockets were closed by the server during the run", file=sys.stderr)
     bench.done = True
@@ -298,25 +322,27 @@ def start_gunicorn(args, url, redis_url, port):
 
 
 def report(args, bench, sending_time, total):
-    latencies, lost = bench.latencies()
+    latencies, from_start, lost = bench.latencies()
     latencies.sort()
 
     def pct(p):
         return latencies[min(len(latencies) - 1, int(len(latencies) * p))] if latencies else float("nan")
 
     median = statistics.median(latencies) if latencies else float("nan")
-
+    median_from_start = statistics.median(from_start) if from_start else float("nan")
     posts = sorted(bench.post_times) or [float("nan")]
-    print(f"\nChat delivery: {args.users} users connected, {args.workers} workers, Redis\n")
+    cpu_per_thousand = bench.cpu_seconds * 1000 / max(1, len(bench.expected))
+    load = "{:.2f}, {:.2f}, {:.2f}".format(*os.getloadavg())
+    print(f"\nChat delivery: {args.users} users connected, {args.workers} workers, Redis; load average {load}\n")
     print(
-        "| messages | achieved rate/s | send p50 ms | delivery p50 ms | p95 ms | p99 ms | max ms "
-        "| lost | duplicated | failed posts |"
+        "| users | asked rate/s | achieved rate/s | send p50 ms | from send start p50 ms | delivery p50 ms "
+        "| p95 ms | p99 ms | max ms | lost | duplicated | failed posts | server CPU s per 1,000 |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     print(
-        f"| {total} | {len(bench.expected) / sending_time:.0f} | {posts[len(posts) // 2]:.1f} | {median:.1f} | "
-        f"{pct(0.95):.1f} | {pct(0.99):.1f} | {pct(1.0):.1f} | {lost} | {bench.duplicates} | "
-        f"{bench.failed_posts} |"
+        f"| {args.users:,} | {args.rate} | {len(bench.expected) / sending_time:.0f} | {posts[len(posts) // 2]:.1f} "
+        f"| {median_from_start:.1f} | {median:.1f} | {pct(0.95):.1f} | {pct(0.99):.1f} | {pct(1.0):.1f} | {lost} "
+        f"| {bench.duplicates} | {bench.failed_posts} | {cpu_per_thousand:.1f} |"
     )
 
 
@@ -347,7 +373,7 @@ def main():
         port = free_port()
         gunicorn = start_gunicorn(args, url, args.redis, port)
         try:
-            bench, sending_time, total = asyncio.run(drive(args, port, people))
+            bench, sending_time, total = asyncio.run(drive(args, port, people, gunicorn.pid))
         finally:
             os.killpg(gunicorn.pid, signal.SIGTERM)
             try:

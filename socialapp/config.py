@@ -72,6 +72,9 @@ def from_environment(instance_path):
         # Redis connections a process may open for pushes and presence; beyond it, threads wait their turn
         # (up to 5 s) rather than fail, so a thousand sockets connecting at once share a few connections.
         "REDIS_MAX_CONNECTIONS": int(os.environ.get("REDIS_MAX_CONNECTIONS", "50")),
+        # Threads of a process that render and send pushes. A user's events all go to one of them, in the
+        # order they came, so a conversation's messages arrive in order; the others go on meanwhile.
+        "REALTIME_PUSH_THREADS": int(os.environ.get("REALTIME_PUSH_THREADS", "4")),
         # flask-sock: a ping every 25 s keeps idle sockets open through proxies.
         "SOCK_SERVER_OPTIONS": {"ping_interval": 25},
         # Sockets one user may keep open on all workers together (one per tab), and may open per account.

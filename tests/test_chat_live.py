@@ -36,10 +36,13 @@ def published(app, monkeypatch):
 
 def test_a_sent_message_is_published_to_both_members_after_commit(db, ada, bob, published):
     message = chat.send_message(ada, bob, "hello")
-    assert sorted((u, k, i) for u, k, i, _ in published) == sorted(
-        [(ada.id, "chat_message", {"message_id": message.id}), (bob.id, "chat_message", {"message_id": message.id})]
+    assert sorted((u, k, i["message_id"]) for u, k, i, _ in published) == sorted(
+        [(ada.id, "chat_message", message.id), (bob.id, "chat_message", message.id)]
     )
     assert all(committed for *_, committed in published)
+    # The event carries what the fragment shows, so that pushing it reads (almost) nothing.
+    sent = published[0][2]["sent"]
+    assert sent["message"]["body"] == "hello" and [p["username"] for p in sent["people"]] == ["ada", "bob"]
     db.session.rollback()
     assert db.session.get(Message, message.id) is not None
 
@@ -127,3 +130,47 @@ def test_each_message_is_stored_once(db, ada, bob):
         chat.send_message(ada, bob, f"m{i}")
     bodies = db.session.scalars(select(Message.body).order_by(Message.id)).all()
     assert bodies == ["m0", "m1", "m2"]
+
+
+def _pushed(db, viewer, event):
+    """The fragment `viewer` is pushed for `event`, and the statements it took, as the hub renders it."""
+    from tests.support.queries import counted_queries
+
+    viewer_id = viewer.id
+    db.session.expire_all()  # a push runs on another thread, with nothing loaded
+    with counted_queries(db) as statements:
+        html = live.message_fragment(viewer_id, event)
+    return html, statements
+
+
+def test_a_new_message_costs_its_recipient_one_query_and_the_senders_other_tabs_none(app, db, ada, bob, published):
+    message = chat.send_message(ada, bob, "hello <b>bob</b>")
+    event = next(i for u, k, i, _ in published if u == bob.id and i["message_id"] == message.id)
+    with app.test_request_context("/"):
+        html, statements = _pushed(db, bob, event)
+        assert len(statements) == 1, statements
+        assert f'id="message-{message.id}"' in html and "hello &lt;b&gt;bob&lt;/b&gt;" in html
+        assert re.search(r'id="chat-badge"[^>]* hx-swap-oob="true"[^>]*>1<', html)
+        assert f'id="read-marker-{ada.id}"' in html and f'"upto": {message.id}' in html
+        assert f'id="conversation-{ada.id}"' in html and f'data-seq="{message.id}"' in html
+        html, statements = _pushed(db, ada, event)
+        assert statements == []
+        assert f'id="message-{message.id}"' in html and "Delete message" in html and "read-marker" not in html
+        assert "chat-badge" not in html
+
+
+def test_a_block_made_after_the_send_keeps_the_message_from_the_recipient(db, ada, bob, block, published):
+    message = chat.send_message(ada, bob, "hello")
+    event = next(i for u, k, i, _ in published if u == bob.id and i["message_id"] == message.id)
+    block(bob, ada)
+    assert live.message_fragment(bob.id, event) == ""
+    assert f'id="message-{message.id}"' in live.message_fragment(ada.id, event)  # the sender's own tabs
+
+
+def test_a_pushed_message_shows_as_the_page_shows_it(app, db, ada, bob, published):
+    message = chat.send_message(ada, bob, "same")
+    event = next(i for u, k, i, _ in published if u == bob.id)
+    for viewer in (ada, bob):
+        from_event = live.message_fragment(viewer.id, event)
+        from_database = live.message_fragment(viewer.id, {"message_id": message.id})
+        assert from_event == from_database

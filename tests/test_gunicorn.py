@@ -2,7 +2,9 @@
 WebSockets with 1001 (going away) at once, so pages reconnect to the new workers instead of holding the
 old ones until the master kills them."""
 
+import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -26,14 +28,42 @@ GRACEFUL_TIMEOUT = 20  # gunicorn.conf.py
 def served(tmp_path):
     """gunicorn with one worker on a free port over a migrated SQLite database, a verified user's session
     cookie for it, and the master's log."""
+    with _gunicorn(tmp_path, "sqlite") as server:
+        yield server
+
+
+@pytest.fixture
+def served_with_redis(tmp_path, redis_prefix):
+    """gunicorn as deployed: two workers over PostgreSQL and Redis, with the log at level info."""
+    from tests.support.services import postgres_available, redis_test_url
+
+    if not postgres_available():
+        pytest.skip("PostgreSQL is not running here")
+    with _gunicorn(
+        tmp_path,
+        "postgresql",
+        WEB_CONCURRENCY="2",
+        WEB_THREADS="40",
+        REDIS_URL=redis_test_url(),
+        REALTIME_PREFIX=redis_prefix,
+    ) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def _gunicorn(tmp_path, backend, **environ):
     from socialapp import create_app
     from tests.support.factories import make_user
 
-    with migrated_database("sqlite", tmp_path) as url:
+    with migrated_database(backend, tmp_path) as url:
         app = create_app(app_config(url, tmp_path))
         with app.app_context():
-            user_id = make_user("ada").id
-        cookie = session_cookie(app, user_id)
+            user_ids = [make_user(name).id for name in ("ada", "bob", "cyd")]
+        cookies = [session_cookie(app, user_id) for user_id in user_ids]
+        with app.app_context():
+            from socialapp.extensions import db
+
+            db.engine.dispose()
         port = free_port()
         log = tmp_path / "gunicorn.log"
         env = {
@@ -46,15 +76,21 @@ def served(tmp_path):
             "CONTROL_SOCKET": str(tmp_path / "gunicorn.ctl"),
             "MEDIA_ROOT": str(tmp_path / "media"),
             "MAIL_OUTBOX": str(tmp_path / "outbox"),
+            **environ,
         }
         master = subprocess.Popen(
             [str(GUNICORN), "-c", "gunicorn.conf.py", "--log-level", "info", "--error-logfile", str(log), "wsgi:app"],
             cwd=ROOT,
             env=env,
         )
-        server = SimpleNamespace(url=f"http://127.0.0.1:{port}", master=master, log=log, cookie=cookie)
+        workers = int(env["WEB_CONCURRENCY"])
+        server = SimpleNamespace(
+            url=f"http://127.0.0.1:{port}", master=master, log=log, cookie=cookies[0], cookies=cookies, database=url
+        )
         try:
-            wait_until(lambda: "Booting worker" in _read(log), "gunicorn to start a worker", timeout=30)
+            wait_until(
+                lambda: _read(log).count("Booting worker") >= workers, "gunicorn to start its workers", timeout=30
+            )
             yield server
         finally:
             if master.poll() is None:
@@ -66,12 +102,12 @@ def _read(path):
     return path.read_text() if path.exists() else ""
 
 
-def _ready_socket(server):
+def _ready_socket(server, cookie=None):
     """A page's socket, once this worker says it is ready; retried while gunicorn is still binding."""
     deadline = time.monotonic() + 20
     while True:
         try:
-            ws = PageSocket(server, server.cookie)
+            ws = PageSocket(server, cookie or server.cookie)
             break
         except OSError:
             if time.monotonic() > deadline:
@@ -112,3 +148,58 @@ def test_a_stop_closes_open_sockets_and_ends_well_inside_the_graceful_timeout(se
     assert _closed_with(page, within=5) == 1001
     assert served.master.wait(timeout=GRACEFUL_TIMEOUT / 2) == 0
     assert time.monotonic() - started < GRACEFUL_TIMEOUT / 2
+
+
+# What gunicorn and the app write when something goes wrong, as opposed to the usual lines of a stop.
+TROUBLE = re.compile(r"\[(ERROR|CRITICAL)\]|Traceback|Exception|Error:|Bad file descriptor|WORKER TIMEOUT")
+
+
+def _open_sockets(server, count):
+    """`count` ready sockets spread over the three users, each having said something on its socket."""
+    pages = [_ready_socket(server, server.cookies[n % len(server.cookies)]) for n in range(count)]
+    for page in pages:
+        page.send('{"type": "nobody.handles.this"}')
+    return pages
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP], ids=["stop", "reload"])
+def test_stopping_or_reloading_with_open_sockets_logs_no_error(served_with_redis, stop):
+    server = served_with_redis
+    pages = _open_sockets(server, 12)
+    server.master.send_signal(stop)
+    for page in pages:
+        assert _closed_with(page, within=5) == 1001
+    if stop == signal.SIGTERM:
+        assert server.master.wait(timeout=GRACEFUL_TIMEOUT / 2) == 0
+    else:
+        wait_until(lambda: _read(server.log).count("Worker exiting") >= 2, "the old workers to exit", timeout=10)
+        _ready_socket(server).close()  # the new workers serve
+        server.master.send_signal(signal.SIGTERM)
+        assert server.master.wait(timeout=GRACEFUL_TIMEOUT / 2) == 0
+    log = _read(server.log)
+    assert "Shutting down: Master" in log
+    assert [line for line in log.splitlines() if TROUBLE.search(line)] == []
+
+
+def test_a_stop_while_the_database_is_gone_logs_no_error_either(served_with_redis):
+    """As when the database stops with the service: the sockets' end needs no database."""
+    import sqlalchemy as sa
+
+    from tests.support.services import postgres_admin_url
+
+    server = served_with_redis
+    pages = _open_sockets(server, 12)
+    name = sa.make_url(server.database).database
+    admin = sa.create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+        conn.execute(
+            sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"), {"name": name}
+        )
+    admin.dispose()
+    server.master.send_signal(signal.SIGTERM)
+    for page in pages:
+        assert _closed_with(page, within=5) == 1001
+    assert server.master.wait(timeout=GRACEFUL_TIMEOUT / 2) == 0
+    log = _read(server.log)
+    assert [line for line in log.splitlines() if TROUBLE.search(line)] == []

@@ -1,6 +1,8 @@
 """The socket endpoint, delivery through the in-process broker and through Redis, and presence."""
 
+import contextlib
 import json
+import threading
 import time
 
 import pytest
@@ -226,6 +228,68 @@ def test_a_kind_that_must_be_asked_for_reaches_only_the_sockets_that_asked(app, 
     monkeypatch.setitem(hub.renderers, "test_ping", lambda viewer, e: "<p>ping</p>")
     home, other = RecordingSocket(), RecordingSocket()
     hub.clients[1] = {Client(1, home, wants={"new_post"}), Client(1, other)}
-    hub.dispatch("user:1", {"kind": "new_post", "post_id": 5})
-    hub.dispatch("user:1", {"kind": "test_ping"})
+    with running(hub):
+        hub.dispatch("user:1", {"kind": "new_post", "post_id": 5})
+        hub.dispatch("user:1", {"kind": "test_ping"})
+        wait_until(lambda: len(home.sent) == 2, "both pushes")
     assert home.sent == ["<p>new 5</p>", "<p>ping</p>"] and other.sent == ["<p>ping</p>"]
+
+
+@contextlib.contextmanager
+def running(hub):
+    """The hub's threads (subscriber, pushes, heartbeat) running for the block."""
+    hub.start()
+    try:
+        yield hub
+    finally:
+        hub.stopped.set()
+
+
+def test_each_users_events_arrive_in_order_while_the_push_threads_share_the_users(app, monkeypatch):
+    from socialapp.realtime.hub import Client
+
+    hub = app.extensions["realtime"]
+    assert len(hub.push_queues) > 1
+    threads = {}
+
+    def render(viewer, event):
+        threads.setdefault(viewer, set()).add(threading.current_thread().name)
+        time.sleep(0.001)  # long enough for the threads to interleave
+        return f"<p>{event['n']}</p>"
+
+    monkeypatch.setitem(hub.renderers, "test_seq", render)
+    sockets = {uid: RecordingSocket() for uid in range(1, 9)}
+    for uid, ws in sockets.items():
+        hub.clients[uid] = {Client(uid, ws)}
+    with running(hub):
+        for n in range(40):
+            for uid in sockets:
+                hub.dispatch(f"user:{uid}", {"kind": "test_seq", "n": n})
+        wait_until(lambda: all(len(ws.sent) == 40 for ws in sockets.values()), "every push")
+    for ws in sockets.values():
+        assert ws.sent == [f"<p>{n}</p>" for n in range(40)]
+    assert all(len(names) == 1 for names in threads.values())  # one thread per user...
+    assert len(set().union(*threads.values())) == len(hub.push_queues)  # ...and every thread used
+
+
+def test_a_slow_push_to_one_user_does_not_hold_up_the_others(app, monkeypatch):
+    from socialapp.realtime.hub import Client
+
+    hub = app.extensions["realtime"]
+    release = threading.Event()
+
+    def render(viewer, event):
+        if viewer == 1:
+            release.wait(WAIT)
+        return f"<p>{viewer}</p>"
+
+    monkeypatch.setitem(hub.renderers, "test_slow", render)
+    slow, quick = RecordingSocket(), RecordingSocket()
+    hub.clients[1], hub.clients[2] = {Client(1, slow)}, {Client(2, quick)}
+    with running(hub):
+        hub.dispatch("user:1", {"kind": "test_slow"})
+        hub.dispatch("user:2", {"kind": "test_slow"})
+        wait_until(lambda: quick.sent == ["<p>2</p>"], "the other user's push")
+        assert slow.sent == []
+        release.set()
+        wait_until(lambda: slow.sent == ["<p>1</p>"], "the slow push")

@@ -1,8 +1,8 @@
 """Real-time pushes: events published when a write commits reach the sockets of their users on any worker.
 
 An event is small JSON (a kind and ids) on the channel of one user, or on the broadcast channel. Each
-process has one hub holding its open sockets and one subscriber thread; for each event it asks the
-renderer registered for the kind to build the fragment for that viewer from the database, and sends it.
+process has one hub holding its open sockets, one subscriber thread and a few push threads; for each event
+a push thread asks the renderer registered for the kind to build the fragment for that viewer from the database, and sends it.
 htmx swaps the fragment in out of band. The database is the truth; the broker is only a doorbell, so a
 push that cannot be sent (Redis down) is logged and dropped, never raised to the writer.
 
@@ -26,7 +26,7 @@ class Live:
     `init_app` (as a Blueprint gathers routes):
 
     - `@live.renderer(kind)`: `fn(viewer_id, event) -> html` builds what a viewer's sockets receive for
-      events of `kind`. It runs on the subscriber thread, in an app context shared by all viewers of one
+      events of `kind`. It runs on a push thread, in a request context shared by all viewers of one
       event (so nothing per viewer belongs in `flask.g`); an empty result sends nothing.
     - `@live.handler(type)`: `fn(user_id, socket_id, data)` handles JSON `{"type": type, ...}` that a
       page sends on its socket, on the socket's thread.
@@ -67,8 +67,8 @@ class Live:
 
 
 def render_fragment(template, **context):
-    """Render a template for a push: renderers run on the subscriber thread, outside any HTTP request,
-    and url_for needs one."""
+    """Render a template for a push: renderers run on a push thread, outside any HTTP request, and url_for
+    needs one (the hub makes one for each event it delivers; this makes one when called without it)."""
     if has_request_context():
         return render_template(template, **context)
     with current_app.test_request_context("/"):

@@ -25,6 +25,20 @@ IDLE_CHECK_SECONDS = 10
 bp = Blueprint("realtime", __name__)
 
 
+class SocketOwner:
+    """Who the socket's request is for, once the socket is ready: as much of the logged-in user as the end of
+    the request asks for, without a database row."""
+
+    is_authenticated = is_active = True
+    is_anonymous = False
+
+    def __init__(self, user_id):
+        self.id = user_id
+
+    def get_id(self):
+        return str(self.id)
+
+
 def origin_allowed():
     """Browsers send the page's origin: it must be this site, so other sites cannot open sockets as our users.
     This site is the configured SERVER_NAME (development without one: the request's own Host)."""
@@ -77,7 +91,10 @@ def socket(ws):
             ready = ready_message(hub, user_id, request.args, time_zone)
         finally:
             db.session.remove()
-            g.pop("_login_user", None)  # kept until now so that templates did not load it again
+            # Kept until now so that templates did not load the user again; from here on the request needs
+            # only the id (the request log, after the socket closes), so the row is not held for hours nor
+            # loaded again then, when the database may be gone (a worker stopping with the service).
+            g._login_user = SocketOwner(user_id)
         client.send(ready)
         while ws.connected:
             message = ws.receive(timeout=IDLE_CHECK_SECONDS)

@@ -1,11 +1,17 @@
-"""The per-process hub: this process's open sockets, its subscriber thread and its heartbeat, and what
-the areas registered (renderers, socket handlers, close handlers, parts of the "ready" frame).
+"""The per-process hub: this process's open sockets, its subscriber thread, the pool of threads that render
+and send pushes, its heartbeat, and what the areas registered (renderers, socket handlers, close handlers,
+parts of the "ready" frame).
+
+The subscriber thread only hands each event to a push thread: a user's events always go to the same one
+(by user id), in the order they came, so each person receives a conversation's messages in order while
+the other threads push to other people meanwhile.
 
 Every call to Redis goes through `redis_call`: while Redis is unreachable, pushes are dropped and presence
 answers from this process's own sockets, so no request fails for it. Pages resync when it is back.
 """
 
 import logging
+import queue
 import threading
 import time
 
@@ -76,6 +82,8 @@ class Hub:
         self.ready_parts = []  # fn(user_id, marks) -> html, for the "ready" frame
         self.sockets_by_id = {}  # socket id -> Client, for the sockets that pages spoke on
         self.sockets_lock = threading.Lock()
+        # One queue per push thread, of (user id, event); a user's events all go to the same one.
+        self.push_queues = [queue.SimpleQueue() for _ in range(max(1, app.config.get("REALTIME_PUSH_THREADS", 4)))]
 
     def register(self, live):
         """Take the renderers and handlers of an area's `Live`; a kind or type registered twice is a mistake."""
@@ -129,6 +137,8 @@ class Hub:
             if self.started:
                 return
             self.started = True
+        for n, pushes in enumerate(self.push_queues):
+            start_thread(lambda pushes=pushes: self.push_loop(pushes), f"realtime-push-{n}")
         start_thread(lambda: self.broker.run(self.dispatch, self.resync_all, self.stopped), "realtime-subscriber")
         start_thread(self.heartbeat, "realtime-heartbeat")
 
@@ -176,14 +186,34 @@ class Hub:
             return list(self.clients.get(user_id, ()))
 
     def dispatch(self, channel, event):
-        """Render the event for each local user it concerns and send it to their sockets."""
+        """Hand the event to the push thread of the user it concerns (which renders it for them and sends it
+        to their sockets), or, for a broadcast, keep it for the next tick or deliver it now."""
         if event.get("kind") not in self.renderers:
             return
-        if channel == "broadcast" and event["kind"] in COALESCED:
-            with self.lock:
-                self.pending[(event["kind"], event.get("user_id"))] = event
+        if channel == "broadcast":
+            if event["kind"] in COALESCED:
+                with self.lock:
+                    self.pending[(event["kind"], event.get("user_id"))] = event
+            else:
+                self.deliver(None, [event])
             return
-        self.deliver(None if channel == "broadcast" else int(channel.split(":", 1)[1]), [event])
+        user_id = int(channel.split(":", 1)[1])
+        with self.lock:
+            here = user_id in self.clients
+        if here:  # most events on a worker are for users whose sockets are on another one
+            self.push_queues[user_id % len(self.push_queues)].put((user_id, event))
+
+    def push_loop(self, pushes):
+        """One push thread: deliver the events of its users, one after another, until the hub stops."""
+        while not self.stopped.is_set():
+            try:
+                user_id, event = pushes.get(timeout=1.0)
+            except queue.Empty:
+                continue
+            try:
+                self.deliver(user_id, [event])
+            except Exception:  # one bad event must not end this thread's pushes
+                log.exception("pushing %s to user %s failed", event.get("kind"), user_id)
 
     def flush(self):
         with self.lock:
@@ -203,8 +233,9 @@ class Hub:
             return
         from socialapp.extensions import db
 
-        # One app context for all viewers of the event: a broadcast may reach thousands of local sockets.
-        with self.app.app_context():
+        # One context for all viewers of the event (a broadcast may reach thousands of local sockets), a
+        # request's so that the fragments' url_for works without one made per render.
+        with self.app.test_request_context("/"):
             try:
                 for viewer_id, pairs in by_user.items():
                     rendered = {}  # each event once per viewer, however many of their tabs get it

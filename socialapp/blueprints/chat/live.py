@@ -1,7 +1,9 @@
 """What a viewer's sockets receive for each chat event: out-of-band fragments built from the database.
 
-Events carry ids only. Each fragment targets elements by id, so it changes a page only where that page
-shows the thing: a conversation that is not open ignores the message, the badge is everywhere.
+Events carry ids, except a new message's, which carries what its fragment shows (`chat.message_event`), so
+that its push costs the recipient one query and the sender's other tabs none. Each fragment targets elements
+by id, so it changes a page only where that page shows the thing: a conversation that is not open ignores
+the message, the badge is everywhere.
 """
 
 import time
@@ -49,22 +51,55 @@ def message_fragment(viewer, event):
     """A new or deleted message: the message, its conversation row, the badge, "Seen", and for the
     recipient the end of the typing notice and a marker that reports it read if it is on screen."""
     viewer_id = int(getattr(viewer, "id", viewer))
+    if "sent" in event:
+        return _sent_fragment(viewer_id, event["sent"])
     found = _message_with_sides(viewer_id, int(event["message_id"]))
     if found is None:
         return ""
     message, member, other, other_read = found
     incoming = message.sender_id != viewer_id
     last = message if member.last_message_id == message.id else db.session.get(Message, member.last_message_id)
+    return _arrived(
+        viewer_id,
+        other,
+        message,
+        member,
+        # Sending reads the conversation, so the sender's counts are unchanged: no badge, nothing unread.
+        row=(member, other, last, chat.unread_in(member) if incoming else 0) if last else None,
+        count=chat.unread_total(viewer_id) if incoming else None,
+        seen=not incoming and last is message and other_read >= message.id,
+    )
+
+
+def _sent_fragment(viewer_id, sent):
+    """A new message from what its event carries: the sender's other tabs need no query; the recipient's
+    counts (and whether a block made since the send now hides the sender) are one."""
+    message, sender, recipient = chat.from_message_event(sent)
+    if viewer_id == sender.id:
+        other, count, unread = recipient, None, 0
+    elif viewer_id == recipient.id:
+        counts = chat.arrival_counts(viewer_id, sender.id, message.conversation_id)
+        if counts is None:
+            return ""
+        other, (unread, count) = sender, counts
+    else:
+        return ""
+    # The conversation's newest message is this one (a later one is pushed after it, in order).
+    member = SimpleNamespace(conversation_id=message.conversation_id, last_message_id=message.id)
+    return _arrived(viewer_id, other, message, member, row=(member, other, message, unread), count=count, seen=False)
+
+
+def _arrived(viewer_id, other, message, member, row, count, seen):
+    incoming = message.sender_id != viewer_id
     return _render(
         "chat/_message_arrived.html",
         viewer=SimpleNamespace(id=viewer_id),
         other=other,
         member=member,
         message=message,
-        # Sending reads the conversation, so the sender's counts are unchanged: no badge, nothing unread.
-        row=(member, other, last, chat.unread_in(member) if incoming else 0) if last else None,
-        count=chat.unread_total(viewer_id) if incoming else None,
-        seen=not incoming and last is message and other_read >= message.id,
+        row=row,
+        count=count,
+        seen=seen,
         incoming=incoming,
         upto=message.id if incoming and not message.is_deleted else None,
     )

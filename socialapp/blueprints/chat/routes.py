@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from socialapp.extensions import account_key, limiter, per_account
 from socialapp.inputs import id_arg
 from socialapp.services import calls, chat
+from socialapp.services.accounts import find_by_username
 from socialapp.services.errors import InvalidInput
 from socialapp.web import is_htmx
 
@@ -109,7 +110,8 @@ def messages(username):
 @login_required
 @per_account("CHAT_MESSAGE_RATE_LIMIT")
 def send(username):
-    other = chat.partner_named(current_user.id, username)
+    # send_message checks that the sender may write to them (NotFound, as for no one, otherwise).
+    other = find_by_username(username)
     body = request.form.get("body", "")
     try:
         message = chat.send_message(current_user, other, body)
