@@ -20,6 +20,7 @@ takes the time; what none of these reaches is "other" (Flask, Werkzeug, flask-lo
 
 import argparse
 import cProfile
+import os
 import pstats
 import statistics
 import time
@@ -231,7 +232,7 @@ def main():
         raise SystemExit("PostgreSQL is not reachable")
     rows, profiles = run(args.backend, args)
     print_results(rows, [(args.backend, profiles)])
-    print(f"\nload average while measuring: {open('/proc/loadavg').read().split()[:3]}")
+    print(f"\nload average (1, 5, 15 min) at the end: {' '.join(str(n) for n in os.getloadavg())}")
 
 
 if __name__ == "__main__":
