@@ -48,15 +48,20 @@ GROUPS = (
 
 
 class CpuMeter:
-    """WSGI middleware keeping the thread CPU time of each request, body included."""
+    """WSGI middleware keeping the thread CPU time of each request, body included; with a `profiler`, the
+    request runs under it (and the test client does not)."""
 
     def __init__(self, app):
-        self.app, self.samples = app, []
+        self.app, self.samples, self.profiler = app, [], None
 
     def __call__(self, environ, start_response):
+        if self.profiler:
+            self.profiler.enable()
         start = time.thread_time()
         body = b"".join(self.app(environ, start_response))
         self.samples.append((time.thread_time() - start) * 1000)
+        if self.profiler:
+            self.profiler.disable()
         return [body]
 
 
@@ -158,14 +163,14 @@ def grouped(stats):
     return totals
 
 
-def profile(client, path, headers, runs):
-    profiler = cProfile.Profile()
+def profile(client, meter, path, headers, runs):
+    """({group: ms per request}, function calls per request, pstats) of `runs` requests under cProfile."""
+    meter.profiler = cProfile.Profile()
     for _ in range(runs):
-        profiler.enable()
         client.get(path, headers=headers)
-        profiler.disable()
-    stats = pstats.Stats(profiler)
-    return {group: ms / runs for group, ms in grouped(stats).items()}, stats
+    stats = pstats.Stats(meter.profiler)
+    meter.profiler = None
+    return {group: ms / runs for group, ms in grouped(stats).items()}, stats.total_calls / runs, stats
 
 
 def run(backend, args):
@@ -189,10 +194,10 @@ def run(backend, args):
         for what, (path, headers, expect) in pages(client).items():
             rows.append((backend, what, *cpu_times(client, meter, path, headers, expect, args.runs)))
         profiles = {}
-        for what, (path, headers, _expect) in list(pages(client).items())[:2]:
-            profiles[what] = profile(client, path, headers, max(args.runs // 3, 20))
+        for what, (path, headers, _expect) in pages(client).items():
+            profiles[what] = profile(client, meter, path, headers, max(args.runs // 3, 20))
         if args.stats:
-            profiles["home page (20 posts)"][1].sort_stats("tottime").print_stats(40)
+            profiles["home page (20 posts)"][2].sort_stats("tottime").print_stats(40)
         return rows, profiles
 
 
@@ -212,6 +217,7 @@ def print_results(rows, profiles_by_backend):
         print(f"\n{backend}: cProfile, ms per request (profiling slows everything; compare the shares)\n")
         print("| group | " + " | ".join(names) + " |")
         print("|---" * (len(names) + 1) + "|")
+        print("| Python function calls | " + " | ".join(f"{profiles[n][1]:,.0f}" for n in names) + " |")
         totals = {name: sum(profiles[name][0].values()) for name in names}
         for group in GROUPS:
             cells = [f"{profiles[n][0][group]:.2f} ({profiles[n][0][group] / totals[n]:.0%})" for n in names]
