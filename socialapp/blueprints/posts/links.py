@@ -15,6 +15,8 @@ from flask import request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from socialapp.templating import icon
+
 
 def _prefix(endpoint, **values):
     """The URL of `endpoint` for the value 0 in its last part, with that 0 cut off."""
@@ -59,6 +61,11 @@ class CardLinks:
         return url_for("static", filename="icons.svg")
 
     @cached_property
+    def icon(self):
+        """The sprite's icons as attributes, each written once per render: `card_links.icon.heart`."""
+        return Icons(self.icons)
+
+    @cached_property
     def viewer_id(self):
         """Who the cards are shown to (None for a visitor): whose posts get Edit and Delete."""
         return current_user.id if current_user.is_authenticated else None
@@ -73,3 +80,18 @@ class CardLinks:
         """Where a form posted without htmx goes back to: this page, or the one the post being answered came
         from (the `next=True` of _partials/forms.html's hidden_inputs)."""
         return request.full_path if request.method == "GET" else request.form.get("next", "/")
+
+
+class Icons:
+    """templating.icon(sprite, name) for one sprite, as the attribute `name`, made on first use and kept: a
+    page of cards shows a hundred icons of seven kinds."""
+
+    def __init__(self, sprite):
+        self._sprite = sprite
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        markup = icon(self._sprite, name)
+        setattr(self, name, markup)
+        return markup
