@@ -17,7 +17,7 @@ the raw text and never cuts a tag or an entity open.
 import re
 from urllib.parse import quote
 
-from flask import url_for
+from flask import request, url_for
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
@@ -106,6 +106,19 @@ def avatar(context, user, size="md", decorative=False):
     )
 
 
+_SITE_URLS = {}
+
+
+def site_url(endpoint, **values):
+    """`url_for` for the site's fixed addresses (the layout's links, the static files with their version),
+    remembered per process: every page's layout writes a score of them. Not for addresses made of data."""
+    key = (request.script_root, endpoint, *sorted(values.items()))
+    url = _SITE_URLS.get(key)
+    if url is None:
+        url = _SITE_URLS[key] = url_for(endpoint, **values)
+    return url
+
+
 def init_app(app):
     # Every include looks its template up in the environment's cache: Jinja's default, an LRU of 400, moves
     # the key along a deque on each hit (a scan of the deque), dozens of times a page. The templates are a
@@ -117,5 +130,6 @@ def init_app(app):
     app.add_template_global(icon)
     app.add_template_global(icon, "icon_svg")  # for _partials/icons.html, whose macro shadows `icon`
     app.add_template_global(avatar)
+    app.add_template_global(site_url)
     app.add_template_filter(linkify)
     app.add_template_filter(highlight)

@@ -35,8 +35,13 @@ class CardLinks:
 
     @cached_property
     def person(self):
-        """A profile: + username."""
+        """A profile: + username; following and unfollowing: + username + "/follow", "/unfollow"."""
         return _prefix("profiles.show", username="0")
+
+    @cached_property
+    def chat(self):
+        """A conversation: + username (the home page's "Online now")."""
+        return _prefix("chat.conversation", username="0")
 
     @cached_property
     def tag(self):
