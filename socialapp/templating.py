@@ -17,7 +17,7 @@ the raw text and never cuts a tag or an entity open.
 import re
 from urllib.parse import quote
 
-from flask import request, url_for
+from flask import current_app, has_request_context, request, url_for
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
@@ -106,16 +106,14 @@ def avatar(context, user, size="md", decorative=False):
     )
 
 
-_SITE_URLS = {}
-
-
 def site_url(endpoint, **values):
     """`url_for` for the site's fixed addresses (the layout's links, the static files with their version),
-    remembered per process: every page's layout writes a score of them. Not for addresses made of data."""
-    key = (request.script_root, endpoint, *sorted(values.items()))
-    url = _SITE_URLS.get(key)
+    remembered by the app: every page's layout writes a score of them. Not for addresses made of data."""
+    remembered = current_app.extensions["site_urls"]
+    key = (request.script_root if has_request_context() else None, endpoint, *sorted(values.items()))
+    url = remembered.get(key)
     if url is None:
-        url = _SITE_URLS[key] = url_for(endpoint, **values)
+        url = remembered[key] = url_for(endpoint, **values)
     return url
 
 
@@ -124,6 +122,7 @@ def init_app(app):
     # the key along a deque on each hit (a scan of the deque), dozens of times a page. The templates are a
     # fixed set, so a plain dict holds them all.
     app.jinja_env.cache = {}
+    app.extensions["site_urls"] = {}
     app.add_template_global(localtime.when)
     app.add_template_global(localtime.full, "full_time")
     app.add_template_global(localtime.day, "local_day")
