@@ -10,7 +10,9 @@ time (time.thread_time) spent inside the app, from the WSGI call to the last byt
 not count the test client, other processes or waiting on the database server. Prints the median and p95
 per page, then a cProfile of the home page grouped by what the time went to.
 
-The grouping: each function's own time (cProfile's tottime) is charged to the group of the functions that
+The profile is timed by the thread's CPU clock, so a busy machine changes it less than a wall clock
+would; its Python function calls per request do not depend on the load at all. The grouping: each
+function's own time (cProfile's tottime) is charged to the group of the functions that
 called it, weighted by the time of each call edge. The nav counters and suggestions groups hold everything
 under `chat.unread_total`, `notification_groups.unread_count` and `social.suggestions_box`; below them,
 the nearest of url_for, templates (jinja2 and the compiled templates), statement build/compile
@@ -165,7 +167,7 @@ def grouped(stats):
 
 def profile(client, meter, path, headers, runs):
     """({group: ms per request}, function calls per request, pstats) of `runs` requests under cProfile."""
-    meter.profiler = cProfile.Profile()
+    meter.profiler = cProfile.Profile(time.thread_time)  # CPU time: waiting for a core is not counted
     for _ in range(runs):
         client.get(path, headers=headers)
     stats = pstats.Stats(meter.profiler)
@@ -214,7 +216,7 @@ def print_results(rows, profiles_by_backend):
         print(f"| {backend} | {what} | {median:.2f} | {p95:.2f} |")
     for backend, profiles in profiles_by_backend:
         names = list(profiles)
-        print(f"\n{backend}: cProfile, ms per request (profiling slows everything; compare the shares)\n")
+        print(f"\n{backend}: cProfile, CPU ms per request (profiling slows everything; compare the shares)\n")
         print("| group | " + " | ".join(names) + " |")
         print("|---" * (len(names) + 1) + "|")
         print("| Python function calls | " + " | ".join(f"{profiles[n][1]:,.0f}" for n in names) + " |")
