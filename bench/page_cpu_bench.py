@@ -8,7 +8,9 @@ Generates a network with the code of `flask generate-data` (10,000 people who ea
 asks each page `--runs` times through the WSGI app in this process. Each request's CPU time is the thread
 time (time.thread_time) spent inside the app, from the WSGI call to the last byte of the body, so it does
 not count the test client, other processes or waiting on the database server. Prints the median and p95
-per page, then a cProfile of the home page grouped by what the time went to.
+per page, then a cProfile of each page grouped by what the time went to. Generating 1,000,000 posts takes
+about 3 minutes on SQLite, the measuring about 1; the feed's cost does not depend on the data's depth, so
+`--posts 50000` is enough while iterating.
 
 The profile is timed by the thread's CPU clock, so a busy machine changes it less than a wall clock
 would; its Python function calls per request do not depend on the load at all. The grouping: each
