@@ -114,9 +114,10 @@ def when(at, style="relative", css=None):
     """A `<time>` element: machine-readable UTC in `datetime`, the full local time in `title`, and as text the
     relative time (`style="relative"`), the time of day (`"clock"`) or the full time (`"full"`). Relative text
     is refreshed by the page's script while it stays open, and is right without it when served."""
-    text = {"relative": relative, "clock": clock, "full": full}[style](at)
+    zone = reader_zone()  # once: a page of posts writes twenty of these
+    text = {"relative": relative, "clock": clock, "full": full}[style](at, zone_name=zone)
     attrs = f' class="{escape(css)}"' if css else ""
     if style == "relative":
         attrs += " data-relative"
     iso = at.replace(microsecond=0).isoformat() + "Z"
-    return Markup(f'<time datetime="{iso}" title="{escape(full(at))}"{attrs}>{escape(text)}</time>')
+    return Markup(f'<time datetime="{iso}" title="{escape(full(at, zone))}"{attrs}>{escape(text)}</time>')

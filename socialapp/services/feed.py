@@ -3,12 +3,16 @@ number of queries.
 
 A page is one query for the posts with their authors, one for which of them the viewer liked and one
 for their pictures, however many posts, likes and comments there are.
+
+The home feed and those two queries are built once per process, with bound parameters (`_statement`):
+building and caching a statement of this size cost several times the SQL it sends.
 """
 
+import functools
 from contextlib import suppress
 from dataclasses import dataclass, field
 
-from sqlalchemy import desc, exists, func, literal, select, true, union_all
+from sqlalchemy import Integer, bindparam, desc, exists, func, select, true, tuple_, union_all
 
 from socialapp.extensions import db
 from socialapp.models import Follow, Like, Post, PostHashtag, PostImage, User
@@ -38,17 +42,35 @@ class PostPage:
     next_cursor: str | None = None
 
 
+def _param(name):
+    return bindparam(name, type_=Integer)
+
+
+@functools.cache
+def _statement(name, *variant):
+    """The statement `name` (of those below) for `variant`, built on first use with bound parameters."""
+    return _BUILDERS[name](*variant)
+
+
+def _liked_stmt():
+    ids = bindparam("post_ids", expanding=True)
+    return select(Like.post_id).where(Like.user_id == _param("viewer_id"), Like.post_id.in_(ids))
+
+
+def _images_stmt():
+    ids = bindparam("post_ids", expanding=True)
+    return select(PostImage).where(PostImage.post_id.in_(ids)).order_by(PostImage.post_id, PostImage.position)
+
+
 def views(viewer_id, rows):
     """PostViews for (post, author) rows: likes by the viewer and pictures in one query each."""
     items = [PostView(post, author) for post, author in rows]
     ids = [item.post.id for item in items]
     if not ids:
         return items
-    liked = set(db.session.scalars(select(Like.post_id).where(Like.user_id == viewer_id, Like.post_id.in_(ids))))
+    liked = set(db.session.scalars(_statement("liked"), {"viewer_id": viewer_id, "post_ids": ids}))
     by_post = {}
-    image_rows = db.session.scalars(
-        select(PostImage).where(PostImage.post_id.in_(ids)).order_by(PostImage.post_id, PostImage.position)
-    )
+    image_rows = db.session.scalars(_statement("images"), {"post_ids": ids})
     for image in image_rows:
         by_post.setdefault(image.post_id, []).append(image)
     for item in items:
@@ -81,7 +103,7 @@ def _followed_authors(viewer_id):
     Filtering the authors, rather than the posts, costs one probe per person followed whatever the page."""
     authors = union_all(
         select(Follow.followed_id.label("author_id")).where(Follow.follower_id == viewer_id),
-        select(literal(viewer_id).label("author_id")),
+        select(viewer_id.label("author_id")),
     ).subquery("authors")
     return (
         select(authors.c.author_id)
@@ -90,33 +112,52 @@ def _followed_authors(viewer_id):
     )
 
 
-def _feed_ids_lateral(viewer_id, cursor, limit):
-    # PostgreSQL: the newest page-full of each author from the index, then the newest of those, so a
-    # page costs (people followed x page size) index entries however long the feed is.
-    authors = _followed_authors(viewer_id)
-    recent = _newest_first(
-        select(Post.id, Post.created_at).where(Post.author_id == authors.c.author_id), cursor, limit
-    ).lateral("recent")
-    return (
-        select(recent.c.id)
-        .select_from(authors)
-        .join(recent, true())
-        .order_by(desc(recent.c.created_at), desc(recent.c.id))
-        .limit(limit + 1)
-    )
+def _after_cursor(stmt, with_cursor):
+    """`stmt` newest first from the cursor's (after_time, after_id) when there is one, limit + 1 rows
+    (paging.newest_first, with parameters)."""
+    stmt = stmt.order_by(desc(Post.created_at), desc(Post.id)).limit(_param("limit"))
+    if with_cursor:
+        after = bindparam("after_time", type_=Post.created_at.type), _param("after_id")
+        stmt = stmt.where(Post.created_at <= after[0], tuple_(Post.created_at, Post.id) < tuple_(*after))
+    return stmt
+
+
+def _home_feed_stmt(dialect, with_cursor):
+    viewer_id = _param("viewer_id")
+    stmt = select(Post, User).join(User, User.id == Post.author_id)
+    if dialect == "postgresql":
+        # The newest page-full of each author from the index, then the newest of those, so a page costs
+        # (people followed x page size) index entries however long the feed is.
+        authors = _followed_authors(viewer_id)
+        recent = _after_cursor(
+            select(Post.id, Post.created_at).where(Post.author_id == authors.c.author_id), with_cursor
+        ).lateral("recent")
+        ids = (
+            select(recent.c.id)
+            .select_from(authors)
+            .join(recent, true())
+            .order_by(desc(recent.c.created_at), desc(recent.c.id))
+            .limit(_param("limit"))
+        )
+        return stmt.where(Post.id.in_(ids)).order_by(desc(Post.created_at), desc(Post.id))
+    # SQLite has no LATERAL; it walks the author index once per person followed and sorts.
+    return _after_cursor(stmt.where(Post.author_id.in_(select(_followed_authors(viewer_id)))), with_cursor)
+
+
+_BUILDERS = {"liked": _liked_stmt, "images": _images_stmt, "home_feed": _home_feed_stmt}
 
 
 def home_feed(viewer, cursor=None, limit=PAGE_SIZE):
     """The viewer's posts and those of people they follow, newest first, never from anyone in a block
     or muted."""
-    stmt = select(Post, User).join(User, User.id == Post.author_id)
-    if db.engine.dialect.name == "postgresql":
-        stmt = stmt.where(Post.id.in_(_feed_ids_lateral(viewer.id, cursor, limit)))
-        stmt = stmt.order_by(desc(Post.created_at), desc(Post.id))
-    else:
-        # SQLite has no LATERAL; it walks the author index once per person followed and sorts.
-        stmt = _newest_first(stmt.where(Post.author_id.in_(select(_followed_authors(viewer.id)))), cursor, limit)
-    return _page(viewer.id, stmt, limit, _by_time)
+    after = paging.position(cursor)
+    stmt = _statement("home_feed", db.engine.dialect.name, after is not None)
+    params = {"viewer_id": viewer.id, "limit": limit + 1}
+    if after:
+        params.update(after_time=after[0], after_id=after[1])
+    rows = db.session.execute(stmt, params).all()
+    page, next_cursor = paging.split(rows, limit, lambda row: _by_time(row[0]))
+    return PostPage(views(viewer.id, page), next_cursor)
 
 
 def top_cursor(page):

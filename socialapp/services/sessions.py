@@ -1,10 +1,11 @@
 """Logins kept on the server: a cookie is honoured only while its row exists, so logging out ends it everywhere
 the cookie was copied to, and a password change or reset ends every other one."""
 
+import functools
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import Integer, String, bindparam, delete, select
 
 from socialapp.extensions import db
 from socialapp.models import User, UserSession
@@ -28,16 +29,22 @@ def start_session(user):
     return user
 
 
+@functools.cache
+def _login_stmt():
+    # Built once, with parameters: every request loads its user with it.
+    return (
+        select(User, UserSession.created_at)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.key == bindparam("key", type_=String), User.id == bindparam("user_id", type_=Integer))
+    )
+
+
 def user_for_session(session_id):
     """The verified, unsuspended user of a live login named by `session_id` ("<user id>:<key>"), or None."""
     user_id, _, key = (session_id or "").partition(":")
     if not user_id.isdigit() or not key:
         return None
-    row = db.session.execute(
-        select(User, UserSession.created_at)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.key == key, User.id == int(user_id))
-    ).first()
+    row = db.session.execute(_login_stmt(), {"key": key, "user_id": int(user_id)}).first()
     if row is None or row.created_at < _oldest_valid() or not row.User.is_verified or row.User.is_suspended:
         return None
     row.User.session_key = key

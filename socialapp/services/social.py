@@ -4,11 +4,12 @@ A person in a block with the viewer, in either direction, is answered as missing
 forbidden (403): the one blocked cannot tell a block from a deleted account.
 """
 
+import functools
 import time
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import delete, exists, func, or_, select, true, update
+from sqlalchemy import Integer, bindparam, delete, exists, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from socialapp.extensions import db
@@ -220,9 +221,17 @@ def suggestions_box(viewer, limit=5):
         cache[key] = (now + BOX_TTL, [(user.id, mutual) for user, mutual in fresh])
         return fresh
     ranked = cached[1]
-    stmt = select(User).where(User.id.in_([user_id for user_id, _ in ranked]), *_not_suggested(viewer.id, User.id))
-    users = {user.id: user for user in db.session.scalars(stmt)}
+    params = {"viewer_id": viewer.id, "user_ids": [user_id for user_id, _ in ranked]}
+    users = {user.id: user for user in db.session.scalars(_still_suggested_stmt(), params)}
     return [(users[user_id], mutual) for user_id, mutual in ranked if user_id in users]
+
+
+@functools.cache
+def _still_suggested_stmt():
+    """Which of a cached ranking's people may still be suggested: built once, with parameters, as every home
+    page asks it."""
+    user_ids = bindparam("user_ids", expanding=True)
+    return select(User).where(User.id.in_(user_ids), *_not_suggested(bindparam("viewer_id", type_=Integer), User.id))
 
 
 def search_query(viewer, query, limit=20):
