@@ -39,8 +39,16 @@ def configure_logging(app):
                     "path": request.path,
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    "user_id": current_user.id if current_user.is_authenticated else None,
+                    "user_id": _user_id(),
                     "remote_addr": request.remote_addr,
                 },
             )
         return response
+
+
+def _user_id():
+    """The signed-in user's id for the log line; None when the database had no connection to spare
+    (web.database_busy), since finding the user would ask it again."""
+    if g.get("database_busy"):
+        return None
+    return current_user.id if current_user.is_authenticated else None

@@ -3,7 +3,8 @@
 import functools
 from urllib.parse import urlsplit
 
-from flask import jsonify, make_response, redirect, render_template, request, url_for
+import sqlalchemy.exc
+from flask import current_app, g, jsonify, make_response, redirect, render_template, request, url_for
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
@@ -24,7 +25,10 @@ ERROR_TEXT = {
     422: ("Check what you sent", "Something you sent is not right. Check it and try again."),
     429: ("Slow down", "Too many attempts. Please wait a little and try again."),
     500: ("Something went wrong", "An unexpected error happened on our side. Please try again."),
+    503: ("Busy right now", "The site is very busy right now. Please try again in a moment."),
 }
+# Seconds a client is told to wait (Retry-After) when every database connection was busy.
+BUSY_RETRY_AFTER = 5
 THEMES = ("auto", "light", "dark")
 
 
@@ -84,16 +88,23 @@ def redirect_page(location):
     return redirect(location)
 
 
-def render_error(code, message=None):
+def render_error(code, message=None, page="errors/error.html", render=render_template):
+    """The error page, or for htmx a toast. `page` and `render` for an answer that must not ask the
+    database (database_busy)."""
     title, default_message = ERROR_TEXT.get(code, ERROR_TEXT[500])
     message = message or default_message
     if is_htmx():
         # Shown as a toast instead of replacing whatever the request was aimed at.
-        response = make_response(render_template("_partials/toast.html", title=title, message=message), code)
+        response = make_response(render("_partials/toast.html", title=title, message=message), code)
         response.headers["HX-Retarget"] = "#toasts"
         response.headers["HX-Reswap"] = "beforeend"
         return response
-    return render_template("errors/error.html", code=code, title=title, message=message), code
+    return make_response(render(page, code=code, title=title, message=message), code)
+
+
+def _render_alone(name, **context):
+    """A template rendered without the context processors, which read the signed-in user."""
+    return current_app.jinja_env.get_template(name).render(**context)
 
 
 def register_web(app):
@@ -117,6 +128,17 @@ def register_web(app):
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_error(400, "Your form expired. Reload the page and try again.")
+
+    @app.errorhandler(sqlalchemy.exc.TimeoutError)
+    def database_busy(error):
+        # Every connection of this worker's pool stayed busy for the pool's timeout: more requests than
+        # the database can take. Said as such (a 503 the client may retry), not as the server's bug.
+        current_app.logger.warning("database busy: %s", error)
+        g.database_busy = True
+        db.session.rollback()
+        response = render_error(503, page="errors/busy.html", render=_render_alone)
+        response.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
+        return response
 
     @app.errorhandler(500)
     def server_error(error):

@@ -241,3 +241,23 @@ def test_rate_limit_keys_carry_the_instance_prefix(tmp_path):
     env = {"PATH": os.environ["PATH"], "REALTIME_PREFIX": "site-b"}
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "site-b"
+
+
+@pytest.mark.parametrize(
+    "app_overrides",
+    [{"SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0, "pool_timeout": 0.2}}],
+    indirect=True,
+)
+def test_a_request_that_cannot_get_a_database_connection_in_time_is_a_503_to_retry(client, db, login, make_user):
+    """As under a load the database cannot take: every connection of the pool stays busy (here the only
+    one is held by the test) past the pool's timeout."""
+    login(make_user("ada"))
+    db.session.close()  # the test's own session gives its connection back
+    with db.engine.connect():
+        page = client.get("/")
+        fragment = client.get("/feed", headers={"HX-Request": "true"})
+    assert page.status_code == 503
+    assert "The site is very busy right now" in page.get_data(as_text=True)
+    assert page.headers["Retry-After"] == "5"
+    assert fragment.status_code == 503 and fragment.headers["HX-Retarget"] == "#toasts"
+    assert client.get("/").status_code == 200  # the connection back in the pool, pages are served again
