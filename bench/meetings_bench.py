@@ -27,18 +27,8 @@ import tempfile
 
 from common import fresh_database
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, log_in
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, LOW_RESOLUTION, LiveServer, log_in
 
-LOW_RESOLUTION = """(() => {
-    const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-    navigator.mediaDevices.getUserMedia = (constraints) => {
-        if (constraints && constraints.video) {
-            const video = constraints.video === true ? {} : constraints.video;
-            constraints = { ...constraints, video: { ...video, width: 320, height: 240, frameRate: 15 } };
-        }
-        return original(constraints);
-    };
-})()"""
 # Resolves with the milliseconds from the click on Join to the first frame of the first remote video, to
 # that of the last one, and to the server's answer (the page has joined). Remote tiles are those with
 # aria-busy (the page's own has none).

@@ -11,21 +11,11 @@ from playwright.sync_api import expect
 from socialapp.services import janus
 from tests.browser.test_meetings_browser import CONNECTED_PEERS, VIDEO_FRAMES_FROM_EACH_PEER, busy_tiles, tile
 from tests.browser.test_meetings_room_browser import join
+from tests.support.browser import LOW_RESOLUTION
 from tests.support.factories import make_block
 
 pytestmark = pytest.mark.browser
 
-# Fake cameras at 320x240: four pages each decoding three videos share two cores with everything else.
-LOW_RESOLUTION = """(() => {
-    const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-    navigator.mediaDevices.getUserMedia = (constraints) => {
-        if (constraints && constraints.video) {
-            const video = constraints.video === true ? {} : constraints.video;
-            constraints = { ...constraints, video: { ...video, width: 320, height: 240, frameRate: 15 } };
-        }
-        return original(constraints);
-    };
-})()"""
 # A browser with a microphone and no camera.
 NO_CAMERA = """(() => {
     const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
