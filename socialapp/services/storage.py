@@ -180,17 +180,16 @@ class S3Storage:
 
     def open(self, key):
         """The object's body, a stream read in chunks; NotStored when there is none."""
-        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.exceptions import ClientError
 
-        try:
-            found = self.client.get_object(Bucket=self.bucket, Key=self._name(key))
-            return StoredObject(found["Body"], found["ContentLength"])
-        except ClientError as error:
-            if self._missing(error):
-                raise NotStored(key) from None
-            raise Unavailable(str(error)) from error
-        except BotoCoreError as error:
-            raise Unavailable(str(error)) from error
+        with self._answering():
+            try:
+                found = self.client.get_object(Bucket=self.bucket, Key=self._name(key))
+            except ClientError as error:
+                if self._missing(error):
+                    raise NotStored(key) from None
+                raise
+        return StoredObject(found["Body"], found["ContentLength"])
 
     def exists(self, key):
         from botocore.exceptions import ClientError
