@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 
 DEFAULT_ZONE = "UTC"
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 _reader_zone = contextvars.ContextVar("reader_zone", default=None)
 
@@ -64,8 +65,9 @@ def local(at, zone_name=None):
     return at.replace(tzinfo=UTC).astimezone(_zone(zone_name or reader_zone()))
 
 
-def relative(at, now=None, zone_name=None):
-    """ "now", "5 min", "3 h", "Nov 28" (this year) or "Nov 28, 2025", as Mastodon and Bluesky show times."""
+def relative(at, now=None, zone_name=None, there=None):
+    """ "now", "5 min", "3 h", "Nov 28" (this year) or "Nov 28, 2025", as Mastodon and Bluesky show times.
+    `there`: `at` already in the reader's zone, when the caller has it."""
     now = now or datetime.now(UTC).replace(tzinfo=None)
     seconds = (now - at).total_seconds()
     if seconds < 60:
@@ -74,9 +76,9 @@ def relative(at, now=None, zone_name=None):
         return f"{int(seconds // 60)} min"
     if seconds < 86400:
         return f"{int(seconds // 3600)} h"
-    there, today = local(at, zone_name), local(now, zone_name)
+    there = there or local(at, zone_name)
     day = f"{MONTHS[there.month - 1]} {there.day}"
-    return day if there.year == today.year else f"{day}, {there.year}"
+    return day if there.year == local(now, zone_name).year else f"{day}, {there.year}"
 
 
 def clock(at, now=None, zone_name=None):
@@ -104,10 +106,14 @@ def day(at, now=None, zone_name=None):
     return there.isoformat(), label
 
 
-def full(at, zone_name=None):
-    """The exact local date and time with its zone: "Fri, Nov 27, 2026, 17:39 PST"."""
-    there = local(at, zone_name)
-    return f"{there:%a}, {MONTHS[there.month - 1]} {there.day}, {there.year}, {there:%H:%M} {there.tzname()}"
+def full(at, zone_name=None, there=None):
+    """The exact local date and time with its zone: "Fri, Nov 27, 2026, 17:39 PST". (Written out rather than
+    through strftime: a page of posts shows twenty.)"""
+    there = there or local(at, zone_name)
+    return (
+        f"{WEEKDAYS[there.weekday()]}, {MONTHS[there.month - 1]} {there.day}, {there.year}, "
+        f"{there.hour:02d}:{there.minute:02d} {there.tzname()}"
+    )
 
 
 def when(at, style="relative", css=None):
@@ -115,9 +121,13 @@ def when(at, style="relative", css=None):
     relative time (`style="relative"`), the time of day (`"clock"`) or the full time (`"full"`). Relative text
     is refreshed by the page's script while it stays open, and is right without it when served."""
     zone = reader_zone()  # once: a page of posts writes twenty of these
-    text = {"relative": relative, "clock": clock, "full": full}[style](at, zone_name=zone)
+    there = local(at, zone)
+    if style == "relative":
+        text = relative(at, zone_name=zone, there=there)
+    else:
+        text = clock(at, zone_name=zone) if style == "clock" else full(at, zone, there)
     attrs = f' class="{escape(css)}"' if css else ""
     if style == "relative":
         attrs += " data-relative"
     iso = at.replace(microsecond=0).isoformat() + "Z"
-    return Markup(f'<time datetime="{iso}" title="{escape(full(at, zone))}"{attrs}>{escape(text)}</time>')
+    return Markup(f'<time datetime="{iso}" title="{escape(full(at, zone, there))}"{attrs}>{escape(text)}</time>')
