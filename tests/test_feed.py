@@ -41,6 +41,19 @@ def test_feed_has_my_posts_and_those_i_follow_but_nobody_elses(db, make_user):
     assert sorted(bodies(feed.home_feed(me))) == ["friend post 0", "me post 0"]
 
 
+def test_feed_marks_the_posts_i_liked_and_only_those_on_every_page(db, make_user):
+    me, friend, other = make_user("me"), make_user("friend"), make_user("other")
+    social.follow(me, friend)
+    made = add_posts(db, friend, 25)
+    db.session.add_all([Like(user_id=me.id, post_id=made[0].id), Like(user_id=me.id, post_id=made[24].id)])
+    db.session.add(Like(user_id=other.id, post_id=made[10].id))  # someone else's like is not mine
+    db.session.commit()
+    first = feed.home_feed(me)
+    second = feed.home_feed(me, first.next_cursor)
+    liked = {item.post.body for page in (first, second) for item in page.items if item.liked}
+    assert liked == {"friend post 0", "friend post 24"}
+
+
 def test_feed_never_shows_people_in_a_block_either_way(db, make_user):
     me, friend, blocker = make_user("me"), make_user("friend"), make_user("blocker")
     social.follow(me, friend)

@@ -47,14 +47,14 @@ def statements_of(client, db, path, headers=None, expect=None):
 def test_the_home_page_and_the_feeds_next_page_take_a_fixed_number_of_queries(client, db, login, busy_viewer):
     login(busy_viewer)
     home = statements_of(client, db, "/", expect=lambda html: html.count('class="post"') == feed.PAGE_SIZE)
-    # The login's user, the feed, my likes, the pictures, "Online now", the suggestions still suggestable,
+    # The login's user, the feed with my likes, the pictures, "Online now", the suggestions still suggestable,
     # the badge, the bell.
-    assert len(home) == 8, home
+    assert len(home) == 7, home
     more = client.get("/").get_data(as_text=True).split('class="more-posts" hx-get="')[1].split('"')[0]
     fragment = statements_of(
         client, db, more.replace("&amp;", "&"), HTMX, expect=lambda html: html.count('class="post"') == 1
     )
-    assert len(fragment) == 4, fragment  # the user, the feed, my likes, the pictures
+    assert len(fragment) == 3, fragment  # the user, the feed with my likes, the pictures
 
 
 def test_the_bell_and_the_badge_take_two_queries_each(client, db, login, busy_viewer):
