@@ -7,9 +7,10 @@ both people, `message_event`), so that pushing it costs each recipient one query
 a block now stands between them: `arrival_counts`) and the sender's other tabs none.
 """
 
+import functools
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from socialapp.extensions import commit_keeping_loaded, db
@@ -267,16 +268,10 @@ def _unread_counts_stmt(user_id):
     )
 
 
-_unread_total = []  # the badge's statement, built on first use
-
-
+@functools.cache
 def _unread_total_stmt():
     # Built once, with the user as a parameter: building it cost more than the count itself.
-    if not _unread_total:
-        from sqlalchemy import Integer, bindparam
-
-        _unread_total.append(_unread_stmt(bindparam("user_id", type_=Integer), func.count(Message.id)))
-    return _unread_total[0]
+    return _unread_stmt(bindparam("user_id", type_=Integer), func.count(Message.id))
 
 
 def unread_total(user_id):
@@ -383,9 +378,11 @@ def online_ids(user_ids):
     return set(online_users(user_ids))
 
 
-def online_contacts(viewer_id, limit=10):
-    """Up to `limit` people the viewer chats with or follows who are online now, most recent conversations
-    first, then the people followed last. Two queries at most, however many people the viewer knows."""
+@functools.cache
+def _online_candidates_stmt():
+    # Built once, with the viewer as a parameter: every home page asks it, and building it cost more than
+    # running it.
+    viewer_id = bindparam("viewer_id", type_=Integer)
     chats = (
         select(ConversationMember.other_user_id.label("user_id"))
         .where(ConversationMember.user_id == viewer_id, ConversationMember.last_message_id.is_not(None))
@@ -400,13 +397,25 @@ def online_contacts(viewer_id, limit=10):
         .limit(ONLINE_CANDIDATES)
         .subquery()
     )
-    ids = list(dict.fromkeys(db.session.scalars(select(chats.c.user_id).union_all(select(follows.c.user_id)))))
+    return select(chats.c.user_id).union_all(select(follows.c.user_id))
+
+
+@functools.cache
+def _online_people_stmt():
+    viewer_id, wanted = bindparam("viewer_id", type_=Integer), bindparam("wanted", expanding=True)
+    return select(User).where(User.id.in_(wanted), User.email_verified_at.is_not(None), visible_to(viewer_id, User.id))
+
+
+def online_contacts(viewer_id, limit=10):
+    """Up to `limit` people the viewer chats with or follows who are online now, most recent conversations
+    first, then the people followed last. Two queries at most, however many people the viewer knows."""
+    ids = list(dict.fromkeys(db.session.scalars(_online_candidates_stmt(), {"viewer_id": viewer_id})))
     online = online_ids(ids)
     wanted = [user_id for user_id in ids if user_id in online and user_id != viewer_id][: limit * 2]
     if not wanted:
         return []
-    stmt = select(User).where(User.id.in_(wanted), User.email_verified_at.is_not(None), visible_to(viewer_id, User.id))
-    users = {user.id: user for user in db.session.scalars(stmt)}
+    people = db.session.scalars(_online_people_stmt(), {"viewer_id": viewer_id, "wanted": wanted})
+    users = {user.id: user for user in people}
     return [users[user_id] for user_id in wanted if user_id in users][:limit]
 
 
