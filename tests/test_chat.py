@@ -75,7 +75,7 @@ def test_a_failure_after_the_message_is_written_leaves_nothing_half_saved(db, ad
     def broken_notify(*args):
         raise RuntimeError("notification store is down")
 
-    monkeypatch.setattr(chat, "_notify", broken_notify)
+    monkeypatch.setattr(chat.notifications, "notify_of_message", broken_notify)
     with pytest.raises(RuntimeError):
         chat.send_message(ada, bob, "hello")
     assert count(db, Message) == 0

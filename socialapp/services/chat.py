@@ -89,7 +89,6 @@ def _save_message(sender_id, recipient_id, body):
         .where(ConversationMember.conversation_id == conversation.id)
         .values(last_message_id=message.id, last_read_message_id=own_read)
     )
-    _notify(recipient_id, sender_id, conversation.id)
     return conversation, message
 
 
@@ -105,6 +104,8 @@ def send_message(sender, recipient, body):
     for attempt in range(2):
         try:
             conversation, message = _save_message(sender_id, recipient_id, body)
+            # chat_partner found no block between the two: the notification need not ask again.
+            notifications.notify_of_message(recipient_id, sender, conversation.id)
             sent = message_event(message, sender, recipient)
             publish_on_commit([sender_id, recipient_id], "chat_message", message_id=message.id, sent=sent)
             commit_keeping_loaded()  # the response renders the message, its sender and recipient
@@ -422,10 +423,6 @@ def typing(user, other):
     """Tell `other` that `user` is typing to them. Nothing is stored, so it is published at once."""
     chat_partner(user.id, other)
     publish(other.id, "chat_typing", user_id=user.id)
-
-
-def _notify(recipient_id, sender_id, conversation_id):
-    notifications.notify(recipient_id, sender_id, "message", subject_type="conversation", subject_id=conversation_id)
 
 
 def _withdraw_notification(member):
