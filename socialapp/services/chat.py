@@ -7,9 +7,10 @@ both people, `message_event`), so that pushing it costs each recipient one query
 a block now stands between them: `arrival_counts`) and the sender's other tabs none.
 """
 
+import functools
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from socialapp.extensions import commit_keeping_loaded, db
@@ -50,12 +51,17 @@ def partner_named(viewer_id, username):
     return chat_partner(viewer_id, find_by_username(username))
 
 
+@functools.cache
+def _conversation_stmt():
+    # Built once, with parameters: every message sent and every conversation opened asks it.
+    low, high = bindparam("low", type_=Integer), bindparam("high", type_=Integer)
+    return select(Conversation).where(Conversation.user_low_id == low, Conversation.user_high_id == high)
+
+
 def find_conversation(a_id, b_id):
     """The conversation between two users, or None."""
     low, high = sorted((a_id, b_id))
-    return db.session.scalar(
-        select(Conversation).where(Conversation.user_low_id == low, Conversation.user_high_id == high)
-    )
+    return db.session.scalar(_conversation_stmt(), {"low": low, "high": high})
 
 
 def _get_or_create_conversation(a_id, b_id):
@@ -268,16 +274,10 @@ def _unread_counts_stmt(user_id):
     )
 
 
-_unread_total = []  # the badge's statement, built on first use
-
-
+@functools.cache
 def _unread_total_stmt():
     # Built once, with the user as a parameter: building it cost more than the count itself.
-    if not _unread_total:
-        from sqlalchemy import Integer, bindparam
-
-        _unread_total.append(_unread_stmt(bindparam("user_id", type_=Integer), func.count(Message.id)))
-    return _unread_total[0]
+    return _unread_stmt(bindparam("user_id", type_=Integer), func.count(Message.id))
 
 
 def unread_total(user_id):

@@ -11,7 +11,9 @@ A mute (services/mutes.py) is lighter and one-way: `not_muted_by` keeps the mute
 comments and notifications out of the muter's lists, and nothing else changes for either of them.
 """
 
-from sqlalchemy import and_, exists, or_, select, union
+import functools
+
+from sqlalchemy import Integer, and_, bindparam, exists, or_, select, union
 from sqlalchemy.orm import aliased
 
 from socialapp.extensions import db
@@ -55,12 +57,12 @@ def not_muted_by(viewer_id, user_id_column):
     return ~exists().where(Mute.muter_id == viewer_id, Mute.muted_id == user_id_column)
 
 
-def is_blocked_between(a_id, b_id):
-    """True when either user blocks the other, or either is suspended: the two are hidden from each other.
-    Every single post, comment or person looked up by id asks this, so a suspension hides them as a block."""
-    if a_id == b_id:
-        return False
-    stmt = select(
+@functools.cache
+def _blocked_between_stmt():
+    # Built once, with parameters: every send, page and push about one person asks it, and building it
+    # cost more than the query itself.
+    a_id, b_id = bindparam("a_id", type_=Integer), bindparam("b_id", type_=Integer)
+    return select(
         or_(
             exists().where(
                 or_(
@@ -68,10 +70,17 @@ def is_blocked_between(a_id, b_id):
                     and_(Block.blocker_id == b_id, Block.blocked_id == a_id),
                 )
             ),
-            exists().where(_Suspended.id.in_((a_id, b_id)), _Suspended.suspended_at.is_not(None)),
+            exists().where(or_(_Suspended.id == a_id, _Suspended.id == b_id), _Suspended.suspended_at.is_not(None)),
         )
     )
-    return bool(db.session.scalar(stmt))
+
+
+def is_blocked_between(a_id, b_id):
+    """True when either user blocks the other, or either is suspended: the two are hidden from each other.
+    Every single post, comment or person looked up by id asks this, so a suspension hides them as a block."""
+    if a_id == b_id:
+        return False
+    return bool(db.session.scalar(_blocked_between_stmt(), {"a_id": a_id, "b_id": b_id}))
 
 
 def may_interact(viewer_id, user):
