@@ -82,6 +82,21 @@ def test_a_failure_after_the_message_is_written_leaves_nothing_half_saved(db, ad
     assert count(db, Conversation) == 0
 
 
+def test_two_first_messages_at_once_end_in_one_conversation(db, ada, bob, monkeypatch):
+    chat.send_message(bob, ada, "hi")  # bob's first message made the conversation...
+    looked, real = [], chat._before_sending
+
+    def before_bobs(sender, recipient):  # ...after ada's send had looked for one
+        conversation_id, notice = real(sender, recipient)
+        looked.append(conversation_id)
+        return (None if len(looked) == 1 else conversation_id), notice
+
+    monkeypatch.setattr(chat, "_before_sending", before_bobs)
+    message = chat.send_message(ada, bob, "hello")
+    assert len(looked) == 2 and count(db, Conversation) == 1 and count(db, Message) == 2
+    assert message.conversation_id == looked[0]
+
+
 def test_history_pages_backwards_by_id_and_lists_oldest_first(db, ada, bob):
     sent = [chat.send_message(ada, bob, f"m{i}").id for i in range(7)]
     conversation_id = chat.find_conversation(ada.id, bob.id).id

@@ -23,7 +23,7 @@ from socialapp.services import notifications, text
 from socialapp.services.accounts import find_by_username
 from socialapp.services.errors import Forbidden, InvalidInput, NotFound, ServiceError
 from socialapp.services.text import starts_with
-from socialapp.services.visibility import may_interact, visible_to, visible_user
+from socialapp.services.visibility import hidden_between, may_interact, visible_to, visible_user
 
 MAX_MESSAGE_LENGTH = 2000
 EMPTY = "Write a message before sending."
@@ -37,10 +37,10 @@ PRESENCE_SCAN_BATCHES = 10
 ONLINE_CANDIDATES = 50
 
 
-def chat_partner(viewer_id, user):
+def chat_partner(viewer_id, user, hidden=None):
     """`user` if `viewer_id` may chat with them: NotFound for someone they may not see (unknown, or in a
-    block: the same answer), ServiceError for oneself."""
-    visible_user(viewer_id, user)
+    block: the same answer), ServiceError for oneself. `hidden`: see `visible_user`."""
+    visible_user(viewer_id, user, hidden)
     if user.id == viewer_id:
         raise ServiceError("You cannot send messages to yourself.")
     return user
@@ -64,10 +64,32 @@ def find_conversation(a_id, b_id):
     return db.session.scalar(_conversation_stmt(), {"low": low, "high": high})
 
 
-def _get_or_create_conversation(a_id, b_id):
-    conversation = find_conversation(a_id, b_id)
-    if conversation is not None:
-        return conversation
+@functools.cache
+def _sending_stmt():
+    # Built once, with parameters: what a send must know of the two people, in one query rather than three (a
+    # block or suspension between them, their conversation, and what the message's notification folds into).
+    sender_id, recipient_id, low, high = (
+        bindparam(name, type_=Integer) for name in ("sender_id", "recipient_id", "low", "high")
+    )
+    conversation = select(Conversation.id).where(Conversation.user_low_id == low, Conversation.user_high_id == high)
+    conversation_id = conversation.scalar_subquery()
+    notice = notifications.message_notice(recipient_id, sender_id, conversation_id)
+    return select(hidden_between(sender_id, recipient_id), conversation_id, *notice)
+
+
+def _before_sending(sender, recipient):
+    """(their conversation's id or None, the notification's `message_notice`) for a message from `sender` to
+    `recipient`, in one query; refused as `chat_partner` refuses."""
+    if recipient is None or recipient.id == sender.id:
+        return chat_partner(sender.id, recipient)  # refused: NotFound, or ServiceError for oneself
+    low, high = sorted((sender.id, recipient.id))
+    params = {"sender_id": sender.id, "recipient_id": recipient.id, "low": low, "high": high}
+    hidden, conversation_id, *notice = db.session.execute(_sending_stmt(), params).one()
+    chat_partner(sender.id, recipient, hidden)
+    return conversation_id, notice
+
+
+def _new_conversation(a_id, b_id):
     low, high = sorted((a_id, b_id))
     conversation = Conversation(user_low_id=low, user_high_id=high)
     db.session.add(conversation)
@@ -78,12 +100,13 @@ def _get_or_create_conversation(a_id, b_id):
             ConversationMember(conversation_id=conversation.id, user_id=b_id, other_user_id=a_id),
         ]
     )
-    return conversation
+    return conversation.id
 
 
-def _save_message(sender_id, recipient_id, body):
-    conversation = _get_or_create_conversation(sender_id, recipient_id)
-    message = Message(conversation_id=conversation.id, sender_id=sender_id, body=body, created_at=utcnow())
+def _save_message(sender_id, recipient_id, body, conversation_id):
+    if conversation_id is None:
+        conversation_id = _new_conversation(sender_id, recipient_id)
+    message = Message(conversation_id=conversation_id, sender_id=sender_id, body=body, created_at=utcnow())
     db.session.add(message)
     db.session.flush()
     # One's own message counts as read, so it never shows as unread in one's other tabs.
@@ -92,10 +115,10 @@ def _save_message(sender_id, recipient_id, body):
     )
     db.session.execute(
         update(ConversationMember)
-        .where(ConversationMember.conversation_id == conversation.id)
+        .where(ConversationMember.conversation_id == conversation_id)
         .values(last_message_id=message.id, last_read_message_id=own_read)
     )
-    return conversation, message
+    return conversation_id, message
 
 
 def send_message(sender, recipient, body):
@@ -104,16 +127,14 @@ def send_message(sender, recipient, body):
     Raises a ServiceError (nothing saved): InvalidInput for an empty or oversized body, NotFound for a
     recipient one may not see.
     """
-    chat_partner(sender.id, recipient)
+    conversation_id, notice = _before_sending(sender, recipient)
     body = text.clean_text(body, MAX_MESSAGE_LENGTH, InvalidInput, EMPTY, TOO_LONG)
-    sender_id, recipient_id = sender.id, recipient.id
     for attempt in range(2):
         try:
-            conversation, message = _save_message(sender_id, recipient_id, body)
-            # chat_partner found no block between the two: the notification need not ask again.
-            notifications.notify_of_message(recipient_id, sender, conversation.id)
+            conversation_id, message = _save_message(sender.id, recipient.id, body, conversation_id)
+            notifications.notify_of_message(recipient.id, sender, conversation_id, notice)
             sent = message_event(message, sender, recipient)
-            publish_on_commit([sender_id, recipient_id], "chat_message", message_id=message.id, sent=sent)
+            publish_on_commit([sender.id, recipient.id], "chat_message", message_id=message.id, sent=sent)
             commit_keeping_loaded()  # the response renders the message, its sender and recipient
             break
         except IntegrityError:
@@ -121,6 +142,7 @@ def send_message(sender, recipient, body):
             db.session.rollback()
             if attempt:
                 raise
+            conversation_id, notice = _before_sending(sender, recipient)
         except Exception:
             db.session.rollback()
             raise

@@ -46,21 +46,27 @@ def notify(recipient_id, actor_id, kind, subject_type=None, subject_id=None):
         _announce(recipient_id, kind, subject_type, subject_id, notification.id, fresh=True)
 
 
-@functools.cache
-def _message_state_stmt():
-    # Built once, with parameters: every chat message asks it. (Whether the recipient muted the sender, the
-    # unread notification of the conversation to fold into.)
-    recipient_id, sender_id = bindparam("recipient_id", type_=Integer), bindparam("sender_id", type_=Integer)
+def message_notice(recipient_id, sender_id, conversation_id):
+    """What notifying of a message asks, as two columns for a SELECT, so that the send can ask them with its
+    own query: whether the recipient muted the sender, and the conversation's unread notification (its id,
+    or None) that the message folds into. Each side may be a column or a parameter."""
+    muted = exists().where(Mute.muter_id == recipient_id, Mute.muted_id == sender_id)
     unread = select(Notification.id).where(
         Notification.recipient_id == recipient_id,
         Notification.actor_id == sender_id,
         Notification.kind == "message",
         Notification.subject_type == "conversation",
-        Notification.subject_id == bindparam("conversation_id", type_=Integer),
+        Notification.subject_id == conversation_id,
         Notification.read_at.is_(None),
     )
-    muted = exists().where(Mute.muter_id == recipient_id, Mute.muted_id == sender_id)
-    return select(muted, unread.limit(1).scalar_subquery())
+    return muted, unread.limit(1).scalar_subquery()
+
+
+@functools.cache
+def _message_notice_stmt():
+    # Built once, with parameters.
+    names = ("recipient_id", "sender_id", "conversation_id")
+    return select(*message_notice(*(bindparam(name, type_=Integer) for name in names)))
 
 
 @functools.cache
@@ -69,15 +75,18 @@ def _refold_stmt():
     return update(table).where(table.c.id == bindparam("notification_id")).values(created_at=bindparam("now"))
 
 
-def notify_of_message(recipient_id, sender, conversation_id):
+def notify_of_message(recipient_id, sender, conversation_id, notice=None):
     """`notify` for a message from `sender` (a User) in their conversation with `recipient_id`, whom the send
-    already found outside any block: one query for the mute and the notification to fold into, one write.
+    already found outside any block: `notice` is what `message_notice` asks, when the send asked it
+    (else one query asks it here), and then one write.
 
     The unread message notifications of one conversation are one, which moves to the top: so its group
     has one actor, and the bell's event carries the group's row (`carry`).
     """
-    params = {"recipient_id": recipient_id, "sender_id": sender.id, "conversation_id": conversation_id}
-    muted, unread_id = db.session.execute(_message_state_stmt(), params).one()
+    if notice is None:
+        params = {"recipient_id": recipient_id, "sender_id": sender.id, "conversation_id": conversation_id}
+        notice = db.session.execute(_message_notice_stmt(), params).one()
+    muted, unread_id = notice
     now = utcnow()
     if unread_id:
         db.session.execute(_refold_stmt(), {"notification_id": unread_id, "now": now})
