@@ -175,13 +175,24 @@ def from_message_event(sent):
     return Message(**fields), sender, recipient
 
 
-def arrival_counts(user_id, sender_id, conversation_id):
-    """For pushing a new message to its recipient, in one query: (unread messages in that conversation,
-    unread messages in all), or None when a block (or a suspension) now stands between the two."""
+@functools.cache
+def _arrival_counts_stmt():
+    # Built once, with parameters: every message's push to its recipient asks it, and building it cost more
+    # than the query.
+    user_id, sender_id, conversation_id = (
+        bindparam(name, type_=Integer) for name in ("user_id", "sender_id", "conversation_id")
+    )
     here = func.count(case((ConversationMember.conversation_id == conversation_id, Message.id)))
     counts = _unread_stmt(user_id, here.label("here"), func.count(Message.id).label("total")).subquery()
     visible = case((visible_to(user_id, sender_id), 1), else_=0)
-    shown, unread_here, unread_total = db.session.execute(select(visible, counts.c.here, counts.c.total)).one()
+    return select(visible, counts.c.here, counts.c.total)
+
+
+def arrival_counts(user_id, sender_id, conversation_id):
+    """For pushing a new message to its recipient, in one query: (unread messages in that conversation,
+    unread messages in all), or None when a block (or a suspension) now stands between the two."""
+    params = {"user_id": user_id, "sender_id": sender_id, "conversation_id": conversation_id}
+    shown, unread_here, unread_total = db.session.execute(_arrival_counts_stmt(), params).one()
     return (unread_here, unread_total) if shown else None
 
 
