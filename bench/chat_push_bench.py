@@ -80,6 +80,27 @@ def send_all(clients, names, pairs):
         assert response.status_code == 200, response.status_code
 
 
+def logged_in_users(app):
+    """(test clients, user ids, usernames) of USERS users, each client logged in as its user."""
+    from socialapp.services.sessions import start_session
+
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from tests.support.factories import make_user
+
+    clients, ids, names = [], [], []
+    with app.app_context():
+        for n in range(USERS):
+            user = make_user(f"pusher{n}")
+            client = app.test_client()
+            with client.session_transaction() as session:
+                session["_user_id"] = start_session(user).get_id()
+                session["_fresh"] = True
+            clients.append(client)
+            ids.append(user.id)
+            names.append(user.username)
+    return clients, ids, names
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=300)
@@ -88,27 +109,13 @@ def main():
     from socialapp import create_app
     from socialapp.extensions import db
     from socialapp.realtime.hub import Client
-    from socialapp.services.sessions import start_session
-
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    from tests.support.factories import make_user
 
     with fresh_database("postgresql") as url:
         app = create_app(
             {"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING"}
             | {"WTF_CSRF_ENABLED": False, "SECRET_KEY": "bench", "TESTING": True}
         )
-        clients, ids, names = [], [], []
-        with app.app_context():
-            for n in range(USERS):
-                user = make_user(f"pusher{n}")
-                client = app.test_client()
-                with client.session_transaction() as session:
-                    session["_user_id"] = start_session(user).get_id()
-                    session["_fresh"] = True
-                clients.append(client)
-                ids.append(user.id)
-                names.append(user.username)
+        clients, ids, names = logged_in_users(app)
         hub = app.extensions["realtime"]
         events = []
         hub.publish = lambda channel, event: events.append((int(channel.split(":")[1]), event))
@@ -133,8 +140,12 @@ def main():
             kinds[event["kind"]] += 1
         with app.app_context():
             db.engine.dispose()
+    report(args.messages, sending, parts, kinds, args.profile)
+
+
+def report(n, sending, parts, kinds, profile):
+    """The table of what each part costs per message, then with --profile where its time went."""
     load = "{:.2f}, {:.2f}, {:.2f}".format(*os.getloadavg())
-    n = args.messages
     print(f"\nChat push CPU, {n} messages among {USERS} users, PostgreSQL; load average {load}\n")
     print("| what | pushes per message | CPU ms per message | SQL statements per message | calls per message |")
     print("|---|---|---|---|---|")
@@ -143,11 +154,9 @@ def main():
     for what, pushes, part in rows:
         print(f"| {what} | {pushes} | {part.cpu * 1000 / n:.2f} | {part.statements / n:.1f} | {part.calls(n)} |")
     everything = [part for _, _, part in rows]
-    calls = sum(pstats.Stats(p.profiler).total_calls for p in everything) / n if args.profile else None
-    print(
-        f"| in all | | {sum(p.cpu for p in everything) * 1000 / n:.2f} | "
-        f"{sum(p.statements for p in everything) / n:.1f} | {'' if calls is None else f'{calls:.0f}'} |"
-    )
+    calls = f"{sum(pstats.Stats(p.profiler).total_calls for p in everything) / n:.0f}" if profile else ""
+    cpu, statements = sum(p.cpu for p in everything), sum(p.statements for p in everything)
+    print(f"| in all | | {cpu * 1000 / n:.2f} | {statements / n:.1f} | {calls} |")
     for what, _, part in rows:
         part.print_top(what)
 
