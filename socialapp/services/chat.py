@@ -10,7 +10,7 @@ a block now stands between them: `arrival_counts`) and the sender's other tabs n
 import functools
 from datetime import datetime
 
-from sqlalchemy import Integer, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import Integer, bindparam, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from socialapp.extensions import commit_keeping_loaded, db
@@ -21,6 +21,9 @@ from socialapp.models.social import Follow
 from socialapp.realtime import online_users, publish, publish_on_commit
 from socialapp.services import notifications, text
 from socialapp.services.accounts import find_by_username
+
+# Unread counts: services/chat_unread.py.
+from socialapp.services.chat_unread import arrival_counts, unread_counts_stmt, unread_in, unread_total  # noqa: F401
 from socialapp.services.errors import Forbidden, InvalidInput, NotFound, ServiceError
 from socialapp.services.text import starts_with
 from socialapp.services.visibility import hidden_between, may_interact, visible_to, visible_user
@@ -175,27 +178,6 @@ def from_message_event(sent):
     return Message(**fields), sender, recipient
 
 
-@functools.cache
-def _arrival_counts_stmt():
-    # Built once, with parameters: every message's push to its recipient asks it, and building it cost more
-    # than the query.
-    user_id, sender_id, conversation_id = (
-        bindparam(name, type_=Integer) for name in ("user_id", "sender_id", "conversation_id")
-    )
-    here = func.count(case((ConversationMember.conversation_id == conversation_id, Message.id)))
-    counts = _unread_stmt(user_id, here.label("here"), func.count(Message.id).label("total")).subquery()
-    visible = case((visible_to(user_id, sender_id), 1), else_=0)
-    return select(visible, counts.c.here, counts.c.total)
-
-
-def arrival_counts(user_id, sender_id, conversation_id):
-    """For pushing a new message to its recipient, in one query: (unread messages in that conversation,
-    unread messages in all), or None when a block (or a suspension) now stands between the two."""
-    params = {"user_id": user_id, "sender_id": sender_id, "conversation_id": conversation_id}
-    shown, unread_here, unread_total = db.session.execute(_arrival_counts_stmt(), params).one()
-    return (unread_here, unread_total) if shown else None
-
-
 def delete_message(user, message_id):
     """Delete `user`'s own message: its text is erased and both sides see it as deleted."""
     message = db.session.get(Message, message_id)
@@ -282,54 +264,6 @@ def seen_by_other(member):
     return last is not None and last.sender_id == member.user_id and other.last_read_message_id >= last.id
 
 
-def _unread_stmt(user_id, *columns):
-    """`columns` over the messages from others that `user_id` has not read, in conversations with people
-    outside any block with them."""
-    return (
-        select(*columns)
-        .select_from(ConversationMember)
-        .join(
-            Message,
-            and_(
-                Message.conversation_id == ConversationMember.conversation_id,
-                Message.id > ConversationMember.last_read_message_id,
-                Message.sender_id == ConversationMember.other_user_id,
-                Message.deleted_at.is_(None),
-            ),
-        )
-        .where(ConversationMember.user_id == user_id, visible_to(user_id, ConversationMember.other_user_id))
-    )
-
-
-def _unread_counts_stmt(user_id):
-    return _unread_stmt(user_id, ConversationMember.conversation_id, func.count(Message.id).label("unread")).group_by(
-        ConversationMember.conversation_id
-    )
-
-
-@functools.cache
-def _unread_total_stmt():
-    # Built once, with the user as a parameter: building it cost more than the count itself.
-    return _unread_stmt(bindparam("user_id", type_=Integer), func.count(Message.id))
-
-
-def unread_total(user_id):
-    """How many messages from others `user_id` has not read, over all conversations: the chat badge.
-    Every page shows it, so it is one plain count, not a sum over the per-conversation counts."""
-    return db.session.scalar(_unread_total_stmt(), {"user_id": user_id}) or 0
-
-
-def unread_in(member):
-    """Unread messages for one member of one conversation."""
-    stmt = select(func.count(Message.id)).where(
-        Message.conversation_id == member.conversation_id,
-        Message.id > member.last_read_message_id,
-        Message.sender_id == member.other_user_id,
-        Message.deleted_at.is_(None),
-    )
-    return db.session.scalar(stmt) or 0
-
-
 def conversations_for(user_id, before=None, limit=PAGE_SIZE):
     """The user's conversations, most recent first, as (member, other user, last message, unread count).
 
@@ -348,7 +282,7 @@ def conversations_for(user_id, before=None, limit=PAGE_SIZE):
     ids = [member.conversation_id for member, _, _ in rows]
     unread = {}
     if ids:
-        counts = _unread_counts_stmt(user_id).where(ConversationMember.conversation_id.in_(ids))
+        counts = unread_counts_stmt(user_id).where(ConversationMember.conversation_id.in_(ids))
         unread = dict(db.session.execute(counts).all())
     return [(member, other, last, unread.get(member.conversation_id, 0)) for member, other, last in rows]
 
