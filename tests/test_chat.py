@@ -75,11 +75,26 @@ def test_a_failure_after_the_message_is_written_leaves_nothing_half_saved(db, ad
     def broken_notify(*args):
         raise RuntimeError("notification store is down")
 
-    monkeypatch.setattr(chat, "_notify", broken_notify)
+    monkeypatch.setattr(chat.notifications, "notify_of_message", broken_notify)
     with pytest.raises(RuntimeError):
         chat.send_message(ada, bob, "hello")
     assert count(db, Message) == 0
     assert count(db, Conversation) == 0
+
+
+def test_two_first_messages_at_once_end_in_one_conversation(db, ada, bob, monkeypatch):
+    chat.send_message(bob, ada, "hi")  # bob's first message made the conversation...
+    looked, real = [], chat._before_sending
+
+    def before_bobs(sender, recipient):  # ...after ada's send had looked for one
+        conversation_id, notice = real(sender, recipient)
+        looked.append(conversation_id)
+        return (None if len(looked) == 1 else conversation_id), notice
+
+    monkeypatch.setattr(chat, "_before_sending", before_bobs)
+    message = chat.send_message(ada, bob, "hello")
+    assert len(looked) == 2 and count(db, Conversation) == 1 and count(db, Message) == 2
+    assert message.conversation_id == looked[0]
 
 
 def test_history_pages_backwards_by_id_and_lists_oldest_first(db, ada, bob):

@@ -18,9 +18,10 @@ def test_a_follow_notifies_and_an_unfollow_withdraws_it(app, db, make_user):
 
 def test_no_notification_for_ones_own_action_or_across_a_block(app, db, make_user, block):
     ada, bob = make_user("ada"), make_user("bob")
-    assert notifications.notify(ada.id, ada.id, "like") is None
+    notifications.notify(ada.id, ada.id, "like")
     block(ada, bob)
-    assert notifications.notify(ada.id, bob.id, "message") is None
+    notifications.notify(ada.id, bob.id, "message", "conversation", 5)
+    notifications.notify(ada.id, bob.id, "follow")
     db.session.commit()
     assert db.session.query(Notification).count() == 0
 

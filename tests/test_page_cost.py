@@ -1,5 +1,6 @@
 """What every visit asks of the server stays small: a fixed number of queries for the home page, the feed's next
-page, the bell and the badge (bench/page_cpu_bench.py measures their CPU), and the prefixes and cached addresses
+page, the bell and the badge (bench/page_cpu_bench.py measures their CPU), a chat message and its pushes
+(bench/chat_push_bench.py), and the prefixes and cached addresses
 that spare url_for give the same URLs as url_for."""
 
 import pytest
@@ -94,3 +95,30 @@ def test_the_layouts_remembered_addresses_are_url_fors(app):
             assert templating.site_url(endpoint, **values) == url_for(endpoint, **values)  # and when remembered
     with app.test_request_context("/", base_url="http://localhost/mounted"):
         assert templating.site_url("main.index") == url_for("main.index") == "/mounted/"
+
+
+def test_a_chat_message_and_its_pushes_take_a_fixed_number_of_queries(app, client, db, login, make_user, monkeypatch):
+    ada, bob = make_user("ada"), make_user("bob")
+    chat.send_message(ada, bob, "first")  # the conversation and bob's unread notification exist
+    hub, events = app.extensions["realtime"], []
+    monkeypatch.setattr(hub, "publish", lambda channel, event: events.append((int(channel[5:]), event)))
+    login(ada)
+    with counted_queries(db) as statements:
+        response = client.post("/chat/bob/messages", data={"body": "hello"}, headers=HTMX)
+    assert response.status_code == 200 and "hello" in response.get_data(as_text=True)
+    # The login's user, the recipient, what the send must know of the two (block, conversation, mute, the
+    # notification to fold into), the message, both read positions, the notification's new time.
+    assert len(statements) == 6, statements
+    pushes = []
+    with app.test_request_context("/"):
+        for user_id, event in events:
+            db.session.expire_all()  # a push thread has nothing loaded
+            with counted_queries(db) as statements:
+                html = hub.render(user_id, event)
+            assert "hello" in html or "sent you a message" in html, html[:300]
+            pushes.append((event["kind"], user_id, len(statements)))
+    # The recipient's counts; the sender's other tabs nothing; the bell its count (and whether the sender is
+    # hidden now).
+    assert sorted(pushes) == sorted(
+        [("chat_message", bob.id, 1), ("chat_message", ada.id, 0), ("notification", bob.id, 1)]
+    ), pushes

@@ -7,7 +7,7 @@ import secrets
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import String, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
@@ -95,8 +95,14 @@ def check_password(password, *user_inputs, field="password"):
         raise AccountError(f"This password is too easy to guess. {hint}".strip(), field)
 
 
+@functools.cache
+def _by_username_stmt():
+    # Built once, with a parameter: every page and action about a person by name asks it.
+    return select(User).where(func.lower(User.username) == bindparam("username", type_=String))
+
+
 def find_by_username(username):
-    return db.session.scalar(select(User).where(func.lower(User.username) == (username or "").lower()))
+    return db.session.scalar(_by_username_stmt(), {"username": (username or "").lower()})
 
 
 def find_by_email(email):

@@ -10,7 +10,7 @@ a block now stands between them: `arrival_counts`) and the sender's other tabs n
 import functools
 from datetime import datetime
 
-from sqlalchemy import Integer, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import Integer, bindparam, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from socialapp.extensions import commit_keeping_loaded, db
@@ -21,9 +21,12 @@ from socialapp.models.social import Follow
 from socialapp.realtime import online_users, publish, publish_on_commit
 from socialapp.services import notifications, text
 from socialapp.services.accounts import find_by_username
+
+# Unread counts: services/chat_unread.py.
+from socialapp.services.chat_unread import arrival_counts, unread_counts_stmt, unread_in, unread_total  # noqa: F401
 from socialapp.services.errors import Forbidden, InvalidInput, NotFound, ServiceError
 from socialapp.services.text import starts_with
-from socialapp.services.visibility import may_interact, visible_to, visible_user
+from socialapp.services.visibility import hidden_between, may_interact, visible_to, visible_user
 
 MAX_MESSAGE_LENGTH = 2000
 EMPTY = "Write a message before sending."
@@ -37,10 +40,10 @@ PRESENCE_SCAN_BATCHES = 10
 ONLINE_CANDIDATES = 50
 
 
-def chat_partner(viewer_id, user):
+def chat_partner(viewer_id, user, hidden=None):
     """`user` if `viewer_id` may chat with them: NotFound for someone they may not see (unknown, or in a
-    block: the same answer), ServiceError for oneself."""
-    visible_user(viewer_id, user)
+    block: the same answer), ServiceError for oneself. `hidden`: see `visible_user`."""
+    visible_user(viewer_id, user, hidden)
     if user.id == viewer_id:
         raise ServiceError("You cannot send messages to yourself.")
     return user
@@ -51,18 +54,45 @@ def partner_named(viewer_id, username):
     return chat_partner(viewer_id, find_by_username(username))
 
 
+@functools.cache
+def _conversation_stmt():
+    # Built once, with parameters: every message sent and every conversation opened asks it.
+    low, high = bindparam("low", type_=Integer), bindparam("high", type_=Integer)
+    return select(Conversation).where(Conversation.user_low_id == low, Conversation.user_high_id == high)
+
+
 def find_conversation(a_id, b_id):
     """The conversation between two users, or None."""
     low, high = sorted((a_id, b_id))
-    return db.session.scalar(
-        select(Conversation).where(Conversation.user_low_id == low, Conversation.user_high_id == high)
+    return db.session.scalar(_conversation_stmt(), {"low": low, "high": high})
+
+
+@functools.cache
+def _sending_stmt():
+    # Built once, with parameters: what a send must know of the two people, in one query rather than three (a
+    # block or suspension between them, their conversation, and what the message's notification folds into).
+    sender_id, recipient_id, low, high = (
+        bindparam(name, type_=Integer) for name in ("sender_id", "recipient_id", "low", "high")
     )
+    conversation = select(Conversation.id).where(Conversation.user_low_id == low, Conversation.user_high_id == high)
+    conversation_id = conversation.scalar_subquery()
+    notice = notifications.message_notice(recipient_id, sender_id, conversation_id)
+    return select(hidden_between(sender_id, recipient_id), conversation_id, *notice)
 
 
-def _get_or_create_conversation(a_id, b_id):
-    conversation = find_conversation(a_id, b_id)
-    if conversation is not None:
-        return conversation
+def _before_sending(sender, recipient):
+    """(their conversation's id or None, the notification's `message_notice`) for a message from `sender` to
+    `recipient`, in one query; refused as `chat_partner` refuses."""
+    if recipient is None or recipient.id == sender.id:
+        return chat_partner(sender.id, recipient)  # refused: NotFound, or ServiceError for oneself
+    low, high = sorted((sender.id, recipient.id))
+    params = {"sender_id": sender.id, "recipient_id": recipient.id, "low": low, "high": high}
+    hidden, conversation_id, *notice = db.session.execute(_sending_stmt(), params).one()
+    chat_partner(sender.id, recipient, hidden)
+    return conversation_id, notice
+
+
+def _new_conversation(a_id, b_id):
     low, high = sorted((a_id, b_id))
     conversation = Conversation(user_low_id=low, user_high_id=high)
     db.session.add(conversation)
@@ -73,12 +103,13 @@ def _get_or_create_conversation(a_id, b_id):
             ConversationMember(conversation_id=conversation.id, user_id=b_id, other_user_id=a_id),
         ]
     )
-    return conversation
+    return conversation.id
 
 
-def _save_message(sender_id, recipient_id, body):
-    conversation = _get_or_create_conversation(sender_id, recipient_id)
-    message = Message(conversation_id=conversation.id, sender_id=sender_id, body=body, created_at=utcnow())
+def _save_message(sender_id, recipient_id, body, conversation_id):
+    if conversation_id is None:
+        conversation_id = _new_conversation(sender_id, recipient_id)
+    message = Message(conversation_id=conversation_id, sender_id=sender_id, body=body, created_at=utcnow())
     db.session.add(message)
     db.session.flush()
     # One's own message counts as read, so it never shows as unread in one's other tabs.
@@ -87,11 +118,10 @@ def _save_message(sender_id, recipient_id, body):
     )
     db.session.execute(
         update(ConversationMember)
-        .where(ConversationMember.conversation_id == conversation.id)
+        .where(ConversationMember.conversation_id == conversation_id)
         .values(last_message_id=message.id, last_read_message_id=own_read)
     )
-    _notify(recipient_id, sender_id, conversation.id)
-    return conversation, message
+    return conversation_id, message
 
 
 def send_message(sender, recipient, body):
@@ -100,14 +130,14 @@ def send_message(sender, recipient, body):
     Raises a ServiceError (nothing saved): InvalidInput for an empty or oversized body, NotFound for a
     recipient one may not see.
     """
-    chat_partner(sender.id, recipient)
+    conversation_id, notice = _before_sending(sender, recipient)
     body = text.clean_text(body, MAX_MESSAGE_LENGTH, InvalidInput, EMPTY, TOO_LONG)
-    sender_id, recipient_id = sender.id, recipient.id
     for attempt in range(2):
         try:
-            conversation, message = _save_message(sender_id, recipient_id, body)
+            conversation_id, message = _save_message(sender.id, recipient.id, body, conversation_id)
+            notifications.notify_of_message(recipient.id, sender, conversation_id, notice)
             sent = message_event(message, sender, recipient)
-            publish_on_commit([sender_id, recipient_id], "chat_message", message_id=message.id, sent=sent)
+            publish_on_commit([sender.id, recipient.id], "chat_message", message_id=message.id, sent=sent)
             commit_keeping_loaded()  # the response renders the message, its sender and recipient
             break
         except IntegrityError:
@@ -115,6 +145,7 @@ def send_message(sender, recipient, body):
             db.session.rollback()
             if attempt:
                 raise
+            conversation_id, notice = _before_sending(sender, recipient)
         except Exception:
             db.session.rollback()
             raise
@@ -145,16 +176,6 @@ def from_message_event(sent):
     fields = dict(sent["message"], created_at=datetime.fromisoformat(sent["message"]["created_at"]))
     sender, recipient = (User(**{name: person[name] for name in PERSON_FIELDS}) for person in sent["people"])
     return Message(**fields), sender, recipient
-
-
-def arrival_counts(user_id, sender_id, conversation_id):
-    """For pushing a new message to its recipient, in one query: (unread messages in that conversation,
-    unread messages in all), or None when a block (or a suspension) now stands between the two."""
-    here = func.count(case((ConversationMember.conversation_id == conversation_id, Message.id)))
-    counts = _unread_stmt(user_id, here.label("here"), func.count(Message.id).label("total")).subquery()
-    visible = case((visible_to(user_id, sender_id), 1), else_=0)
-    shown, unread_here, unread_total = db.session.execute(select(visible, counts.c.here, counts.c.total)).one()
-    return (unread_here, unread_total) if shown else None
 
 
 def delete_message(user, message_id):
@@ -243,54 +264,6 @@ def seen_by_other(member):
     return last is not None and last.sender_id == member.user_id and other.last_read_message_id >= last.id
 
 
-def _unread_stmt(user_id, *columns):
-    """`columns` over the messages from others that `user_id` has not read, in conversations with people
-    outside any block with them."""
-    return (
-        select(*columns)
-        .select_from(ConversationMember)
-        .join(
-            Message,
-            and_(
-                Message.conversation_id == ConversationMember.conversation_id,
-                Message.id > ConversationMember.last_read_message_id,
-                Message.sender_id == ConversationMember.other_user_id,
-                Message.deleted_at.is_(None),
-            ),
-        )
-        .where(ConversationMember.user_id == user_id, visible_to(user_id, ConversationMember.other_user_id))
-    )
-
-
-def _unread_counts_stmt(user_id):
-    return _unread_stmt(user_id, ConversationMember.conversation_id, func.count(Message.id).label("unread")).group_by(
-        ConversationMember.conversation_id
-    )
-
-
-@functools.cache
-def _unread_total_stmt():
-    # Built once, with the user as a parameter: building it cost more than the count itself.
-    return _unread_stmt(bindparam("user_id", type_=Integer), func.count(Message.id))
-
-
-def unread_total(user_id):
-    """How many messages from others `user_id` has not read, over all conversations: the chat badge.
-    Every page shows it, so it is one plain count, not a sum over the per-conversation counts."""
-    return db.session.scalar(_unread_total_stmt(), {"user_id": user_id}) or 0
-
-
-def unread_in(member):
-    """Unread messages for one member of one conversation."""
-    stmt = select(func.count(Message.id)).where(
-        Message.conversation_id == member.conversation_id,
-        Message.id > member.last_read_message_id,
-        Message.sender_id == member.other_user_id,
-        Message.deleted_at.is_(None),
-    )
-    return db.session.scalar(stmt) or 0
-
-
 def conversations_for(user_id, before=None, limit=PAGE_SIZE):
     """The user's conversations, most recent first, as (member, other user, last message, unread count).
 
@@ -309,7 +282,7 @@ def conversations_for(user_id, before=None, limit=PAGE_SIZE):
     ids = [member.conversation_id for member, _, _ in rows]
     unread = {}
     if ids:
-        counts = _unread_counts_stmt(user_id).where(ConversationMember.conversation_id.in_(ids))
+        counts = unread_counts_stmt(user_id).where(ConversationMember.conversation_id.in_(ids))
         unread = dict(db.session.execute(counts).all())
     return [(member, other, last, unread.get(member.conversation_id, 0)) for member, other, last in rows]
 
@@ -431,10 +404,6 @@ def typing(user, other):
     """Tell `other` that `user` is typing to them. Nothing is stored, so it is published at once."""
     chat_partner(user.id, other)
     publish(other.id, "chat_typing", user_id=user.id)
-
-
-def _notify(recipient_id, sender_id, conversation_id):
-    notifications.notify(recipient_id, sender_id, "message", subject_type="conversation", subject_id=conversation_id)
 
 
 def _withdraw_notification(member):

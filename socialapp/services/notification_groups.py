@@ -17,6 +17,7 @@ queries whatever the number of notifications.
 import functools
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import Integer, and_, bindparam, case, desc, distinct, func, literal_column, select, tuple_, update
 from sqlalchemy.orm import aliased
@@ -35,6 +36,10 @@ SUBJECT, POST_OF_COMMENT = "subject", "post of comment"
 GROUPING = {"follow": SUBJECT, "like": SUBJECT, "message": SUBJECT, "comment": POST_OF_COMMENT}
 # What each filter of the page shows: None for every kind. Mentions: what speaks to you with its own words.
 FILTERS = {"all": None, "mentions": ("mention", "reply")}
+# Kinds whose groups have a single actor, always: a conversation's messages all come from its other member.
+# Their events carry the group's row (`carry`), so that pushing one reads only the count.
+ONE_ACTOR = {"message"}
+PERSON_FIELDS = ("id", "username", "first_name", "last_name", "avatar_key")  # what a row shows of an actor
 NAMES_SHOWN = 2  # the newest actors pictured; the newest is named, the others counted
 EXCERPT_LENGTH = 60
 SINGLE = "n"  # the group type of a notification that is a group of its own
@@ -284,6 +289,34 @@ def _unread_count_stmt():
 def unread_count(user_id):
     """How many of the user's groups hold an unread notification: the number on the bell."""
     return db.session.scalar(_unread_count_stmt(), {"user_id": user_id})
+
+
+def carry(created_at, actor):
+    """What the row of a ONE_ACTOR group shows once a notification came into it, for its event: when, and
+    who. The rest (unread, one actor, no excerpt) holds for every such group with a new notification."""
+    return {"created_at": created_at.isoformat(), "actor": {name: getattr(actor, name) for name in PERSON_FIELDS}}
+
+
+@functools.cache
+def _count_and_shown_stmt():
+    # Built once, with parameters, as the count is: every chat message's push asks it.
+    user_id, actor_id = bindparam("user_id", type_=Integer), bindparam("actor_id", type_=Integer)
+    shown = case((and_(visible_to(user_id, actor_id), not_muted_by(user_id, actor_id)), 1), else_=0)
+    return select(_unread_count_stmt().scalar_subquery(), shown)
+
+
+def carried_group(user_id, key, carried):
+    """(unread count, group) for the push of a ONE_ACTOR group whose event carries its row (`carry`), in one
+    query: the group is None when its actor is hidden from the user now (a block, a suspension or a mute
+    made since), as `find` would have it."""
+    kind, gtype, gref = parse_key(key)
+    actor = User(**carried["actor"])
+    count, shown = db.session.execute(_count_and_shown_stmt(), {"user_id": user_id, "actor_id": actor.id}).one()
+    if not shown:
+        return count, None
+    created_at = datetime.fromisoformat(carried["created_at"])
+    newest = Notification(kind=kind, subject_type=gtype, subject_id=gref, actor_id=actor.id, created_at=created_at)
+    return count, Group(key=key, kind=kind, newest=newest, actors=[actor], actor_count=1, unread=True)
 
 
 def open_group(user_id, key):

@@ -1,15 +1,19 @@
 """Notifications: created in the same transaction as their cause, pushed to the bell after commit."""
 
-from sqlalchemy import delete, select
+import functools
+
+from sqlalchemy import Integer, bindparam, delete, exists, select, update
 
 from socialapp.extensions import db
-from socialapp.models import Notification
+from socialapp.models import Mute, Notification, User
 from socialapp.models.base import utcnow
 from socialapp.realtime import publish_on_commit
 
 # Reading them, grouped: services/notification_groups.py.
 from socialapp.services.notification_groups import (  # noqa: F401
     GROUPING,
+    carried_group,
+    carry,
     find,
     key_of,
     mark_all_read,
@@ -23,29 +27,15 @@ from socialapp.services.visibility import is_blocked_between, mutes
 def notify(recipient_id, actor_id, kind, subject_type=None, subject_id=None):
     """Record that `actor_id` did `kind` to `recipient_id`, in the caller's transaction (not committed).
 
-    Nothing for one's own actions or between people in a block. Unread message notifications from the
-    same conversation are folded into one. One from someone the recipient muted is kept (it shows again
-    on unmute) but not pushed: their bell does not move.
+    Nothing for one's own actions or between people in a block. One from someone the recipient muted is
+    kept (it shows again on unmute) but not pushed: their bell does not move. Messages: `notify_of_message`.
     """
     if recipient_id == actor_id or is_blocked_between(recipient_id, actor_id):
-        return None
-    push = not mutes(recipient_id, actor_id)
+        return
     if kind == "message":
-        existing = db.session.scalar(
-            select(Notification).where(
-                Notification.recipient_id == recipient_id,
-                Notification.actor_id == actor_id,
-                Notification.kind == kind,
-                Notification.subject_type == subject_type,
-                Notification.subject_id == subject_id,
-                Notification.read_at.is_(None),
-            )
-        )
-        if existing:
-            existing.created_at = utcnow()
-            if push:
-                _announce(recipient_id, existing.kind, subject_type, subject_id, existing.id, fresh=True)
-            return existing
+        notify_of_message(recipient_id, db.session.get(User, actor_id), subject_id)
+        return
+    push = not mutes(recipient_id, actor_id)
     notification = Notification(
         recipient_id=recipient_id, actor_id=actor_id, kind=kind, subject_type=subject_type, subject_id=subject_id
     )
@@ -54,7 +44,58 @@ def notify(recipient_id, actor_id, kind, subject_type=None, subject_id=None):
         db.session.flush()  # a group of one is named by the notification's id
     if push:
         _announce(recipient_id, kind, subject_type, subject_id, notification.id, fresh=True)
-    return notification
+
+
+def message_notice(recipient_id, sender_id, conversation_id):
+    """What notifying of a message asks, as two columns for a SELECT, so that the send can ask them with its
+    own query: whether the recipient muted the sender, and the conversation's unread notification (its id,
+    or None) that the message folds into. Each side may be a column or a parameter."""
+    muted = exists().where(Mute.muter_id == recipient_id, Mute.muted_id == sender_id)
+    unread = select(Notification.id).where(
+        Notification.recipient_id == recipient_id,
+        Notification.actor_id == sender_id,
+        Notification.kind == "message",
+        Notification.subject_type == "conversation",
+        Notification.subject_id == conversation_id,
+        Notification.read_at.is_(None),
+    )
+    return muted, unread.limit(1).scalar_subquery()
+
+
+@functools.cache
+def _message_notice_stmt():
+    # Built once, with parameters.
+    names = ("recipient_id", "sender_id", "conversation_id")
+    return select(*message_notice(*(bindparam(name, type_=Integer) for name in names)))
+
+
+@functools.cache
+def _refold_stmt():
+    table = Notification.__table__
+    return update(table).where(table.c.id == bindparam("notification_id")).values(created_at=bindparam("now"))
+
+
+def notify_of_message(recipient_id, sender, conversation_id, notice=None):
+    """`notify` for a message from `sender` (a User) in their conversation with `recipient_id`, whom the send
+    already found outside any block: `notice` is what `message_notice` asks, when the send asked it
+    (else one query asks it here), and then one write.
+
+    The unread message notifications of one conversation are one, which moves to the top: so its group
+    has one actor, and the bell's event carries the group's row (`carry`).
+    """
+    if notice is None:
+        params = {"recipient_id": recipient_id, "sender_id": sender.id, "conversation_id": conversation_id}
+        notice = db.session.execute(_message_notice_stmt(), params).one()
+    muted, unread_id = notice
+    now = utcnow()
+    if unread_id:
+        db.session.execute(_refold_stmt(), {"notification_id": unread_id, "now": now})
+    else:
+        fields = {"kind": "message", "subject_type": "conversation", "subject_id": conversation_id}
+        db.session.add(Notification(recipient_id=recipient_id, actor_id=sender.id, created_at=now, **fields))
+    if not muted:
+        key = key_of("message", "conversation", conversation_id)
+        publish_on_commit(recipient_id, "notification", group=key, fresh=True, carried=carry(now, sender))
 
 
 def _announce(recipient_id, kind, subject_type, subject_id, notification_id, fresh=False):

@@ -11,7 +11,9 @@ A mute (services/mutes.py) is lighter and one-way: `not_muted_by` keeps the mute
 comments and notifications out of the muter's lists, and nothing else changes for either of them.
 """
 
-from sqlalchemy import and_, exists, or_, select, union
+import functools
+
+from sqlalchemy import Integer, and_, bindparam, exists, or_, select, union
 from sqlalchemy.orm import aliased
 
 from socialapp.extensions import db
@@ -55,36 +57,47 @@ def not_muted_by(viewer_id, user_id_column):
     return ~exists().where(Mute.muter_id == viewer_id, Mute.muted_id == user_id_column)
 
 
+def hidden_between(a_id, b_id):
+    """A condition for a query: either of the two blocks the other, or either is suspended. Either side may be
+    a column or a parameter."""
+    return or_(
+        exists().where(
+            or_(
+                and_(Block.blocker_id == a_id, Block.blocked_id == b_id),
+                and_(Block.blocker_id == b_id, Block.blocked_id == a_id),
+            )
+        ),
+        exists().where(or_(_Suspended.id == a_id, _Suspended.id == b_id), _Suspended.suspended_at.is_not(None)),
+    )
+
+
+@functools.cache
+def _blocked_between_stmt():
+    # Built once, with parameters: every page and action about one person asks it, and building it cost
+    # more than the query itself.
+    return select(hidden_between(bindparam("a_id", type_=Integer), bindparam("b_id", type_=Integer)))
+
+
 def is_blocked_between(a_id, b_id):
     """True when either user blocks the other, or either is suspended: the two are hidden from each other.
     Every single post, comment or person looked up by id asks this, so a suspension hides them as a block."""
     if a_id == b_id:
         return False
-    stmt = select(
-        or_(
-            exists().where(
-                or_(
-                    and_(Block.blocker_id == a_id, Block.blocked_id == b_id),
-                    and_(Block.blocker_id == b_id, Block.blocked_id == a_id),
-                )
-            ),
-            exists().where(_Suspended.id.in_((a_id, b_id)), _Suspended.suspended_at.is_not(None)),
-        )
-    )
-    return bool(db.session.scalar(stmt))
+    return bool(db.session.scalar(_blocked_between_stmt(), {"a_id": a_id, "b_id": b_id}))
 
 
-def may_interact(viewer_id, user):
+def may_interact(viewer_id, user, hidden=None):
     """The rule every area follows: the viewer may see and reach `user` when they exist, have confirmed
-    their email address, are not suspended, and no block stands between the two, either way."""
-    return (
-        user is not None and user.is_verified and not user.is_suspended and not is_blocked_between(viewer_id, user.id)
-    )
+    their email address, are not suspended, and no block stands between the two, either way. `hidden`:
+    `hidden_between` the two, when the caller asked it with a query of its own."""
+    if user is None or not user.is_verified or user.is_suspended:
+        return False
+    return not (is_blocked_between(viewer_id, user.id) if hidden is None else hidden)
 
 
-def visible_user(viewer_id, user):
+def visible_user(viewer_id, user, hidden=None):
     """`user` if the viewer may see and reach them (`may_interact`), else NotFound, as for no one."""
-    if not may_interact(viewer_id, user):
+    if not may_interact(viewer_id, user, hidden):
         raise NotFound(NO_SUCH_PERSON)
     return user
 
