@@ -293,14 +293,3 @@ def test_a_slow_push_to_one_user_does_not_hold_up_the_others(app, monkeypatch):
         assert slow.sent == []
         release.set()
         wait_until(lambda: slow.sent == ["<p>1</p>"], "the slow push")
-
-
-def test_an_open_socket_holds_one_thread_which_reads_it(live_server):
-    ada, _, _ = live_server.make_user("ada")
-    first = ready_socket(live_server, ada)  # the hub's own threads start with the first socket
-    before = threading.active_count()
-    pages = [ready_socket(live_server, ada) for _ in range(5)]
-    wait_until(lambda: threading.active_count() - before == 5, "one thread for each socket")
-    assert not [t for t in threading.enumerate() if "simple_websocket" in t.name]
-    for page in [first, *pages]:
-        page.close()

@@ -3,12 +3,13 @@ waits for the "ready" frame, a page may close a socket whose registration hangs,
 fails closes the socket so that the page reconnects."""
 
 import json
+import sys
 import threading
 
 from socialapp import realtime
 from socialapp.realtime.signals import send_to_socket
 from tests.support.browser import session_cookie
-from tests.support.sockets import Closed, PageSocket, wait_until
+from tests.support.sockets import Closed, PageSocket, ready_socket, wait_until
 
 echo = realtime.Live("echo")
 
@@ -16,6 +17,36 @@ echo = realtime.Live("echo")
 @echo.handler("test.echo")
 def answer(user_id, socket_id, data):
     send_to_socket(socket_id, {"type": "test.echoed", "n": data.get("n")})
+
+
+def reading_threads(hub):
+    """How many threads are in the endpoint's `socket` for a socket the hub holds: the threads that read them."""
+    held = {id(client.ws) for client in hub.local_clients()}
+    count = 0
+    for frame in sys._current_frames().values():
+        while frame is not None:
+            code = frame.f_code
+            if code.co_name == "socket" and code.co_filename.endswith("endpoint.py"):
+                count += id(frame.f_locals.get("ws")) in held
+                break
+            frame = frame.f_back
+    return count
+
+
+def thread_names():
+    return [thread.name for thread in threading.enumerate()]
+
+
+def test_an_open_socket_holds_one_thread_which_reads_it(live_server):
+    ada, _, _ = live_server.make_user("ada")
+    hub = live_server.app.extensions["realtime"]
+    pages = [ready_socket(live_server, ada) for _ in range(5)]
+    wait_until(lambda: reading_threads(hub) == 5, "a thread reading each socket")
+    wait_until(lambda: "socket-register" not in thread_names(), "the registrations' threads to end")
+    assert not [name for name in thread_names() if "simple_websocket" in name]  # no reader of simple-websocket's
+    for page in pages:
+        page.close()
+    wait_until(lambda: reading_threads(hub) == 0 and not hub.local_clients(), "the sockets' threads to end")
 
 
 def held_registrations(monkeypatch, hub):
