@@ -151,9 +151,11 @@ def init_app(app, areas=()):
     from socialapp.realtime import endpoint, signals
     from socialapp.realtime.hub import Hub
 
-    # simple-websocket closes a socket (1009) as soon as a message grows past this, before reading the rest.
+    # simple-websocket closes a socket (1009) as soon as a message grows past this, before reading the rest;
+    # each socket is read by its request's thread rather than by one more thread (endpoint.py).
     app.config["SOCK_SERVER_OPTIONS"] = {
         **app.config.get("SOCK_SERVER_OPTIONS", {}),
+        **endpoint.SERVER_OPTIONS,
         "max_message_size": app.config["WS_MAX_MESSAGE_BYTES"],
     }
     hub = Hub(app)

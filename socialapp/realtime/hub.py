@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 COALESCED = {"presence"}
 # Kinds only a page that shows them asks for (/ws?want=kind); other pages are not sent them.
 ASKED_FOR = COALESCED | {"new_post"}
+NOTHING_ASKED = frozenset()
 TICK = 0.25
 # After a call to Redis failed slowly (a Redis that hangs rather than refuses), calls skip it for this
 # long, so that it does not cost every request a timeout. A refused connection costs nothing: each call
@@ -37,12 +38,14 @@ SERVICE_RESTART = 1012
 
 class Client:
     """One open socket of one user, the broadcast kinds its page asked for (`wants`), and the time zone
-    what it is sent is shown in."""
+    what it is sent is shown in. Thousands are held at once: slots, and one shared empty set of wants."""
+
+    __slots__ = ("user_id", "ws", "wants", "time_zone", "lock", "socket_id")
 
     def __init__(self, user_id, ws, wants=(), time_zone=None):
         self.user_id = user_id
         self.ws = ws
-        self.wants = frozenset(wants) & ASKED_FOR
+        self.wants = frozenset(wants) & ASKED_FOR or NOTHING_ASKED
         self.time_zone = time_zone
         self.lock = threading.Lock()
 

@@ -14,7 +14,10 @@ A message that is not JSON, not an object, has no string "type" or a type nobody
 and the socket stays open: a broken page (or a hostile one) cannot close it or make it fail.
 
 Payload keys `content` and `payload` are swapped as HTML by htmx's socket extension, so JSON sent to
-pages must not use them. Handlers run on the socket's thread, in the request context of the socket.
+pages must not use them. Handlers run on the socket's thread, in the request context of the socket; what
+a page sent before its socket was ready is handled, after the ready frame, on the thread that registered
+the socket, in a copy of that context (realtime/endpoint.py). One socket's messages are handled one at a
+time, in order.
 """
 
 import json
