@@ -144,8 +144,11 @@ def _home_feed_stmt(dialect, with_cursor):
             .limit(_param("limit"))
         )
         return stmt.where(Post.id.in_(ids)).order_by(desc(Post.created_at), desc(Post.id))
-    # SQLite has no LATERAL; it walks the author index once per person followed and sorts.
-    return _after_cursor(stmt.where(Post.author_id.in_(select(_followed_authors(viewer_id)))), with_cursor)
+    # SQLite has no LATERAL; it walks the author index once per person followed and sorts the ids, then reads
+    # the page's rows by primary key (so whether the viewer liked a post is asked for those rows only).
+    followed = select(Post.id).where(Post.author_id.in_(select(_followed_authors(viewer_id))))
+    ids = _after_cursor(followed, with_cursor).correlate(None)
+    return stmt.where(Post.id.in_(ids)).order_by(desc(Post.created_at), desc(Post.id))
 
 
 _BUILDERS = {"liked": _liked_stmt, "images": _images_stmt, "home_feed": _home_feed_stmt}
