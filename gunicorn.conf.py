@@ -11,9 +11,10 @@ import threading
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 worker_class = os.environ.get("WEB_WORKER_CLASS", "gthread")
-workers = int(
-    os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2) if os.environ.get("REDIS_URL") else 1)
-)
+# One worker a core: a worker's threads already overlap their waits on the database, and Python runs one
+# of them at a time, so a second worker per core only makes the two take turns (the 500-person load test:
+# pages' p50 390 ms with two workers on two cores, 1,000 ms with four; docs/benchmarks.md, "Load test").
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() if os.environ.get("REDIS_URL") else 1))
 threads = int(os.environ.get("WEB_THREADS", "500"))
 worker_connections = int(os.environ.get("WEB_CONNECTIONS", "5000"))  # gevent only
 # Sockets stay open for hours; the app pings them every 25 s, so only truly stuck requests time out.

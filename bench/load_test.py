@@ -367,7 +367,12 @@ def main():
     parser.add_argument("--spawn-rate", type=float, default=50, help="users started per second")
     parser.add_argument("--time", default="5m", help="run time, as Locust takes it (30s, 5m)")
     parser.add_argument("--accounts", type=int, default=None, help="people in the database (default: 2 x users)")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (WEB_CONCURRENCY)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count(),
+        help="gunicorn workers (WEB_CONCURRENCY; default: as gunicorn.conf.py)",
+    )
     parser.add_argument("--follows", type=int, default=50, help="people each person follows")
     parser.add_argument("--posts", type=int, default=20, help="posts per person")
     parser.add_argument("--wait", default="5,15", help="seconds a person waits between actions: min,max")
