@@ -35,17 +35,26 @@ def hidden_user_ids(viewer_id):
     )
 
 
+def _block_between(a_id, b_id):
+    """EXISTS: either of the two blocks the other. Either side may be a column or a parameter."""
+    return exists().where(
+        or_(
+            and_(Block.blocker_id == a_id, Block.blocked_id == b_id),
+            and_(Block.blocker_id == b_id, Block.blocked_id == a_id),
+        )
+    )
+
+
+def _suspended(*user_ids):
+    """EXISTS: any of `user_ids` (columns or parameters) is suspended."""
+    return exists().where(
+        or_(*(_Suspended.id == user_id for user_id in user_ids)), _Suspended.suspended_at.is_not(None)
+    )
+
+
 def visible_to(viewer_id, user_id_column):
     """A WHERE clause keeping rows whose `user_id_column` is not in a block with the viewer, nor suspended."""
-    return and_(
-        ~exists().where(
-            or_(
-                and_(Block.blocker_id == viewer_id, Block.blocked_id == user_id_column),
-                and_(Block.blocked_id == viewer_id, Block.blocker_id == user_id_column),
-            )
-        ),
-        ~exists().where(_Suspended.id == user_id_column, _Suspended.suspended_at.is_not(None)),
-    )
+    return and_(~_block_between(viewer_id, user_id_column), ~_suspended(user_id_column))
 
 
 def not_muted_by(viewer_id, user_id_column):
@@ -60,15 +69,7 @@ def not_muted_by(viewer_id, user_id_column):
 def hidden_between(a_id, b_id):
     """A condition for a query: either of the two blocks the other, or either is suspended. Either side may be
     a column or a parameter."""
-    return or_(
-        exists().where(
-            or_(
-                and_(Block.blocker_id == a_id, Block.blocked_id == b_id),
-                and_(Block.blocker_id == b_id, Block.blocked_id == a_id),
-            )
-        ),
-        exists().where(or_(_Suspended.id == a_id, _Suspended.id == b_id), _Suspended.suspended_at.is_not(None)),
-    )
+    return or_(_block_between(a_id, b_id), _suspended(a_id, b_id))
 
 
 @functools.cache
