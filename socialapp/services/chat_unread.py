@@ -10,21 +10,24 @@ from socialapp.models.chat import ConversationMember, Message
 from socialapp.services.visibility import visible_to
 
 
+def _unread_by(member):
+    """The messages `member` (a ConversationMember, or the class for a join) has not read: the other's,
+    after the member's read position, not deleted."""
+    return and_(
+        Message.conversation_id == member.conversation_id,
+        Message.id > member.last_read_message_id,
+        Message.sender_id == member.other_user_id,
+        Message.deleted_at.is_(None),
+    )
+
+
 def _unread_stmt(user_id, *columns):
     """`columns` over the messages from others that `user_id` has not read, in conversations with people
     outside any block with them."""
     return (
         select(*columns)
         .select_from(ConversationMember)
-        .join(
-            Message,
-            and_(
-                Message.conversation_id == ConversationMember.conversation_id,
-                Message.id > ConversationMember.last_read_message_id,
-                Message.sender_id == ConversationMember.other_user_id,
-                Message.deleted_at.is_(None),
-            ),
-        )
+        .join(Message, _unread_by(ConversationMember))
         .where(ConversationMember.user_id == user_id, visible_to(user_id, ConversationMember.other_user_id))
     )
 
@@ -50,13 +53,7 @@ def unread_total(user_id):
 
 def unread_in(member):
     """Unread messages for one member of one conversation."""
-    stmt = select(func.count(Message.id)).where(
-        Message.conversation_id == member.conversation_id,
-        Message.id > member.last_read_message_id,
-        Message.sender_id == member.other_user_id,
-        Message.deleted_at.is_(None),
-    )
-    return db.session.scalar(stmt) or 0
+    return db.session.scalar(select(func.count(Message.id)).where(_unread_by(member))) or 0
 
 
 @functools.cache
