@@ -8,14 +8,8 @@ PostgreSQL only: hosts cannot share a SQLite file. With CI=true, missing Postgre
 """
 
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
-import uuid
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -23,60 +17,26 @@ import requests
 
 from tests.conftest import _migrate, app_config, new_postgres_database
 from tests.support.browser import session_cookie
+from tests.support.gunicorn import Gunicorn, gunicorn_env
 from tests.support.pictures import picture_bytes
 from tests.support.s3_server import CREDENTIALS
-from tests.support.services import CI, free_port, postgres_available, redis_available, redis_test_url
-from tests.support.sockets import PageSocket, wait_until
+from tests.support.services import CI, postgres_available, redis_available
+from tests.support.sockets import PageSocket
 
-ROOT = Path(__file__).resolve().parent.parent
 CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
 
 
-class Host:
-    """One app host: gunicorn with the repository's gunicorn.conf.py, on a free port."""
+class Host(Gunicorn):
+    """One app host: its own media folder (nothing in it is seen by the other), control socket, outbox and log."""
 
     def __init__(self, name, env, folder):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = folder / f"{name}.log"
         self.media = folder / f"{name}-media"
-        self.env = {
-            **env,
-            "BIND": f"127.0.0.1:{self.port}",
+        own = {
             "CONTROL_SOCKET": str(folder / f"{name}.ctl"),
-            "MEDIA_ROOT": str(self.media),  # a host's own folder: nothing in it is seen by the other
+            "MEDIA_ROOT": str(self.media),
             "MAIL_OUTBOX": str(folder / f"{name}-outbox"),
         }
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--error-logfile", str(self.log), "wsgi:app"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-
-    def wait_until_up(self):
-        def answers():
-            assert self.process.poll() is None, f"gunicorn exited: {self.log.read_text()[-2000:]}"
-            try:
-                return requests.get(f"{self.url}/healthz", timeout=1).ok
-            except requests.RequestException:
-                return False
-
-        wait_until(answers, f"gunicorn on port {self.port} to answer", timeout=60)
-
-    def stop(self):
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(10)
+        super().__init__({**env, **own}, log=folder / f"{name}.log")
 
 
 @pytest.fixture
@@ -92,23 +52,17 @@ def hosts(tmp_path, s3_bucket):
 
     with new_postgres_database("socialapp_hosts") as url:
         _migrate(url)
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        # One site on two hosts: one database, one Redis prefix (gunicorn_env), one bucket, one secret.
+        env = gunicorn_env(
+            url,
+            "one-secret-for-every-host",
+            threads=20,
             **CREDENTIALS,
-            "DATABASE_URL": url,
-            "REDIS_URL": redis_test_url(),
-            # One site on two hosts: the same instance prefix, so their events meet in Redis.
-            "REALTIME_PREFIX": f"test-{uuid.uuid4().hex[:10]}",
-            "SECRET_KEY": "one-secret-for-every-host",
-            "MEDIA_STORAGE": "s3",
-            "S3_BUCKET": s3_bucket["S3_BUCKET"],
-            "S3_ENDPOINT_URL": s3_bucket["S3_ENDPOINT_URL"],
-            "S3_REGION": s3_bucket["S3_REGION"],
-            "RATELIMIT_ENABLED": "false",
-            "WEB_CONCURRENCY": "1",
-            "WEB_THREADS": "20",
-            "LOG_LEVEL": "WARNING",
-        }
+            MEDIA_STORAGE="s3",
+            S3_BUCKET=s3_bucket["S3_BUCKET"],
+            S3_ENDPOINT_URL=s3_bucket["S3_ENDPOINT_URL"],
+            S3_REGION=s3_bucket["S3_REGION"],
+        )
         pair = [Host("a", env, tmp_path), Host("b", env, tmp_path)]
         app = create_app(app_config(url, tmp_path, SECRET_KEY=env["SECRET_KEY"], **s3_bucket))
         try:
